@@ -8,8 +8,9 @@
  *
  * 1. Login.  The gateway opens a normal VP connection to VPMX_PORT, sends
  *    HANDSHAKE with login_type STGW_LOGIN_TYPE, then LOGIN with
- *    login_type STGW_LOGIN_TYPE, auth_type 0x0000 (PLAIN), user_id the
- *    gateway's name and empty auth data.  The server admits it only when the
+ *    login_type STGW_LOGIN_TYPE and user_id the gateway's name; auth_type
+ *    and auth data are ignored (a gateway built on libmeanwhile's client may
+ *    send RC2 data with an empty password).  The server admits it only when the
  *    TCP source address is in CommunityConnectivity.CommunityTrustedIps
  *    (LOGIN_ACK), else it destroys channel 0 with 0x80000210
  *    (USER_RESTRICTED) and closes.  Ordinary clients can never log in with
