@@ -168,6 +168,9 @@ stc_session_free(void)
 		mwSession_stop(stc->session, 0);
 	stc_io_close_cb(stc->session);
 	stc_services_free();
+	/* The session frees neither its services nor its ciphers. */
+	mwCipher_free(mwSession_removeCipher(stc->session, mwCipher_RC2_40));
+	mwCipher_free(mwSession_removeCipher(stc->session, mwCipher_RC2_128));
 	mwSession_free(stc->session);
 	stc->session = NULL;
 }

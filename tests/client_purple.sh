@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# A real libpurple client (the Sametime plugin Pidgin uses, headless) on
+# stcommunity: it signs on, sees an stclient buddy come online, go away and
+# leave, and exchanges IMs with it both ways.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/client_common.sh"
+
+CLIENT_PURPLE=$top_builddir/tests/client_purple
+[ -x "$CLIENT_PURPLE" ] || t_skip "libpurple is not installed (client_purple not built)"
+[ -x "$STCLIENT" ] || t_skip "stclient not built"
+# libpurple and its plugins are not built with the sanitizers and keep
+# memory until exit; the leak check is for our own programs.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+cc_start_community alice bob || { t_fail "stcommunity starts"; t_done; exit; }
+
+mkdir -p "$T/purple"
+cc_client alice "$CLIENT_PURPLE" -d "$T/purple" -H "$CC_ADDR" -P "$CC_PORT" \
+	-u alice -p "$(cc_password alice)"
+t_expect "libpurple signs on" "$T/alice.log" '^loggedin alice$' 15
+cc_cmd alice "watch bob"
+sleep 1		# the watch reaches the server before bob appears
+
+cc_client bob
+t_expect "stclient bob logs in" "$T/bob.log" '^loggedin bob$'
+t_expect "libpurple sees bob come online" "$T/alice.log" '^presence bob active$' 15
+cc_cmd bob "watch alice"
+t_expect "stclient sees the libpurple user online" "$T/bob.log" \
+	'^presence alice active'
+
+cc_cmd bob "status away out to lunch"
+t_expect "libpurple sees bob away with his text" "$T/alice.log" \
+	'^presence bob away out to lunch$'
+
+# IM from Pidgin to stclient: libpurple offers NOTESBUDDY, stclient plain
+# text only; the fallback must still deliver the text.
+cc_cmd alice "msg bob hello from pidgin"
+t_expect "stclient receives libpurple's IM" "$T/bob.log" \
+	'^im alice hello from pidgin$' 15
+cc_cmd bob "msg alice hello back from stclient"
+t_expect "stclient's IM is sent" "$T/bob.log" '^sent alice$'
+t_expect "libpurple receives stclient's IM" "$T/alice.log" \
+	'^im bob hello back from stclient$' 15
+cc_cmd alice "msg bob and a second one"
+t_expect "a later libpurple IM arrives too" "$T/bob.log" \
+	'^im alice and a second one$' 15
+
+cc_cmd bob "quit"
+t_expect "libpurple sees bob go offline" "$T/alice.log" '^presence bob offline$' 15
+cc_cmd alice "quit"
+t_expect "libpurple signs off" "$T/alice.log" '^closed quit$'
+cc_wait_exit alice 15 && t_pass "client_purple exits 0" ||
+	t_fail "client_purple exits 0 (status $CC_STATUS)"
+t_done
