@@ -125,4 +125,101 @@ int	nsfconf_ip_trusted(const struct nsfconf *, const struct sockaddr *);
 int	nsfconf_cidr_match(const struct nsf_cidr *, size_t n,
 	    const struct sockaddr *);
 
+
+/*
+ * The document schema, shared by the loader, stconfig and the man page:
+ * one table per document type, fields sorted by name (case-insensitive,
+ * as iniparser folds keys to lower case).
+ */
+enum nsf_ftype {
+	NSF_F_BOOL, NSF_F_PORT, NSF_F_NAME, NSF_F_HOST, NSF_F_IP,
+	NSF_F_DOMAINS, NSF_F_COMMUNITIES, NSF_F_CIDRS, NSF_F_TRANSPORT,
+};
+
+struct nsf_fielddef {
+	const char	*name;		/* canonical spelling */
+	enum nsf_ftype	 type;
+	const char	*dflt;		/* default as text, NULL if none */
+	int		 required;
+	size_t		 off;		/* offset of the member in its struct */
+	size_t		 offn;		/* lists: offset of the item count */
+};
+
+struct nsf_docdef {
+	const char	*name;		/* section and type: "ExternCommunity" */
+	const char	*namefield;	/* NULL for the single documents */
+	const struct nsf_fielddef *fields;
+	size_t		 nfields;
+};
+
+extern const struct nsf_docdef nsfconf_docs[4];	/* sorted by name */
+const struct nsf_docdef	*nsfconf_doc_lookup(const char *type);
+const struct nsf_fielddef *nsfconf_field_lookup(const struct nsf_docdef *,
+			    const char *name);
+const char	*nsfconf_ftype_name(enum nsf_ftype);
+/* Relative path of a document: "CommunityGateway.ini" or
+ * "ExternCommunity/NAME.ini"; NULL if NAME is not a valid name. */
+char		*nsfconf_doc_path(const struct nsf_docdef *, const char *name);
+int		 nsfconf_valid_name(const char *name);
+
+/* Parse one document file alone (no cross-document checks) into the struct
+ * OUT of the type of DEF; SHOWN names the file in errors.  Never crashes on
+ * garbage: the entry point for fuzzing.  0 or -1 with errs. */
+int	nsfconf_parse_doc(const struct nsf_docdef *def, const char *path,
+	    const char *shown, void *out, struct nsfconf_errors *errs);
+void	nsfconf_doc_clear(const struct nsf_docdef *def, void *doc);
+/* The raw text values of one document file, indexed like def->fields
+ * (NULL = not set), for display; NULL and errs if it cannot be read. */
+char  **nsfconf_doc_raw(const struct nsf_docdef *def, const char *path,
+	    struct nsfconf_errors *errs);
+void	nsfconf_doc_raw_free(const struct nsf_docdef *def, char **vals);
+
+/* Load DIR as if the document file REL (relative to DIR) held the contents
+ * of the file SUBST instead (SUBST NULL: as if REL did not exist).  Errors
+ * still name DIR/REL.  This is how an edit is validated before it is made. */
+struct nsfconf	*nsfconf_load_subst(const char *dir, const char *rel,
+		    const char *subst, struct nsfconf_errors *errs);
+
+void	nsfconf_error(struct nsfconf_errors *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Line-preserving edits of one ini file (stconfig): every line not edited
+ * is kept byte for byte, comments included.
+ */
+struct nsf_ini;
+struct nsf_ini	*nsf_ini_read(const char *path);	/* NULL, errno */
+struct nsf_ini	*nsf_ini_parse(const char *buf, size_t len);
+void		 nsf_ini_free(struct nsf_ini *);
+/* Set KEY in SECTION (replacing the first occurrence, keeping its spelling,
+ * indentation and inline comment; else appended after the section's last
+ * field; the section is added if absent).  0 or EINVAL (unwritable value). */
+int		 nsf_ini_set(struct nsf_ini *, const char *section,
+		    const char *key, const char *value);
+/* Remove every line of KEY in SECTION; 0 or ENOENT. */
+int		 nsf_ini_unset(struct nsf_ini *, const char *section,
+		    const char *key);
+/* The whole text, malloc'ed and NUL-terminated; *len its length. */
+char		*nsf_ini_text(const struct nsf_ini *, size_t *len);
+/* First line (1-based) of KEY in SECTION, 0 if absent. */
+size_t		 nsf_ini_line(const struct nsf_ini *, const char *section,
+		    const char *key);
+
+/*
+ * Transactions on a directory (stconfig).  nsfconf_lock() takes an exclusive
+ * lock on DIR/.stconfig.lock (fd, or -1 and errno) so that read-modify-write
+ * cycles of concurrent editors never lose an update.  nsfconf_commit()
+ * writes TEXT as DIR/REL (TEXT NULL: deletes it) only if the whole document
+ * set then has no error that it did not have before; the new file is
+ * written to a temporary file in the same directory, fsync'ed and renamed,
+ * so readers see the old or the new file, never a mix.  Returns 0; or -1
+ * with the new errors in ERRS (nothing changed); or -1 with errno and ERRS
+ * empty for a system error.  NOLD (may be NULL) receives the number of
+ * errors the set still has after a successful commit.
+ */
+int	nsfconf_lock(const char *dir);
+void	nsfconf_unlock(int fd);
+int	nsfconf_commit(const char *dir, const char *rel, const char *text,
+	    size_t len, struct nsfconf_errors *errs, size_t *nold);
+
 #endif
