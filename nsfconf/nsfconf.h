@@ -161,6 +161,11 @@ const char	*nsfconf_ftype_name(enum nsf_ftype);
  * "ExternCommunity/NAME.ini"; NULL if NAME is not a valid name. */
 char		*nsfconf_doc_path(const struct nsf_docdef *, const char *name);
 int		 nsfconf_valid_name(const char *name);
+/* The names of the documents of a named type in DIR (file names without
+ * ".ini"), sorted and NULL-ended; NULL with errno on failure. */
+char	       **nsfconf_doc_names(const char *dir, const struct nsf_docdef *,
+		    size_t *n);
+void		 nsfconf_doc_names_free(char **);
 
 /* Parse one document file alone (no cross-document checks) into the struct
  * OUT of the type of DEF; SHOWN names the file in errors.  Never crashes on

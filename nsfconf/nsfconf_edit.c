@@ -20,8 +20,6 @@ nsfconf_lock(const char *dir)
 	char	*path;
 	int	 fd, saved;
 
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return -1;
 	if (asprintf(&path, "%s/.stconfig.lock", dir) == -1)
 		return -1;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -59,7 +59,8 @@ list_docs(const char *dir, const char *sub, const struct subst *s,
 		if ((nv = reallocarray(v, n + 2, sizeof(*v))) == NULL)
 			break;
 		v = nv;
-		v[n++] = strdup(de->d_name);
+		if ((v[n] = strdup(de->d_name)) != NULL)
+			n++;
 		v[n] = NULL;
 	}
 	if (d)
@@ -67,12 +68,42 @@ list_docs(const char *dir, const char *sub, const struct subst *s,
 	free(path);
 	if (sname && s->path && (nv = reallocarray(v, n + 2, sizeof(*v)))) {
 		v = nv;
-		v[n++] = strdup(sname);
+		if ((v[n] = strdup(sname)) != NULL)
+			n++;
 		v[n] = NULL;
 	}
 	qsort(v, n, sizeof(*v), name_cmp);
 	*np = n;
 	return v;
+}
+
+char **
+nsfconf_doc_names(const char *dir, const struct nsf_docdef *def, size_t *np)
+{
+	struct nsfconf_errors	 errs = { 0 };
+	struct subst		 s = { NULL, NULL };
+	char			**v;
+	size_t			  i;
+
+	v = list_docs(dir, def->name, &s, np, &errs);
+	if (errs.n > 0) {
+		nsfconf_doc_names_free(v);
+		v = NULL;
+		errno = EIO;
+	}
+	nsfconf_errors_clear(&errs);
+	for (i = 0; v && i < *np; i++)
+		if (v[i] != NULL)
+			v[i][strlen(v[i]) - 4] = '\0';	/* ".ini" */
+	return v;
+}
+
+void
+nsfconf_doc_names_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
 }
 
 /* Top-level .ini files other than the two single documents are mistakes. */
