@@ -1,0 +1,308 @@
+/* Handshake, password decryption (RC2/40, RC2/128 with DH), login-ack and the second-login policy. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "stgw_proto.h"
+#include "community.h"
+
+/*
+ * The server's DH key pair comes from the kernel's random source, never
+ * from mwMpi_randDHKeypair(), which seeds rand() with the time (see
+ * PROTOCOL.md 4).  The public key is left-padded to 64 bytes: a shorter
+ * key would make the client fall back to RC2/40.
+ */
+static int
+dh_keypair(struct vsess *s, guchar pub[VP_DH_KEY_LEN])
+{
+	guchar rnd[VP_DH_KEY_LEN];
+	struct mwOpaque ro = { sizeof(rnd), rnd }, po = { 0, NULL };
+	struct mwMpi *base, *mpub;
+
+	if (vp_random(rnd, sizeof(rnd)) != 0 || vp_random(&s->magic,
+	    sizeof(s->magic)) != 0)
+		return -1;
+	s->dh_priv = mwMpi_new();
+	base = mwMpi_new();
+	mpub = mwMpi_new();
+	mwMpi_import(s->dh_priv, &ro);
+	explicit_bzero(rnd, sizeof(rnd));
+	mwMpi_setDHBase(base);
+	mwMpi_calculateDHShared(mpub, base, s->dh_priv);
+	mwMpi_export(mpub, &po);
+	mwMpi_free(base);
+	mwMpi_free(mpub);
+	if (po.len > VP_DH_KEY_LEN) {
+		mwOpaque_clear(&po);
+		return -1;
+	}
+	memset(pub, 0, VP_DH_KEY_LEN);
+	memcpy(pub + VP_DH_KEY_LEN - po.len, po.data, po.len);
+	mwOpaque_clear(&po);
+	return 0;
+}
+
+void
+cs_login_handshake(struct vsess *s, struct mwMsgHandshake *h)
+{
+	struct mwMsgHandshakeAck ack;
+	struct mwPutBuffer *p;
+	guchar pub[VP_DH_KEY_LEN];
+
+	s->client_type = h->login_type;
+	if (dh_keypair(s, pub) != 0) {
+		log_warnx("%s: cannot make a DH key pair", s->addr);
+		cs_sess_reject(s, VP_ERR_SERVER_BROKEN, "no random bytes");
+		return;
+	}
+	memset(&ack, 0, sizeof(ack));
+	ack.head.type = mwMessage_HANDSHAKE_ACK;
+	ack.major = 0x1e;
+	ack.minor = 0x1d;
+	ack.srvrcalc_addr = s->peer_ip4;
+	ack.magic = s->magic;
+	ack.data.len = sizeof(pub);
+	ack.data.data = pub;
+	p = mwPutBuffer_new();
+	vp_msg_encode(p, &ack.head);
+	cs_sess_send(s, p);
+	s->state = VS_LOGIN;
+	log_debug("%s: handshake, client type 0x%04x version %x.%x", s->addr,
+	    h->login_type, h->major, h->minor);
+}
+
+/* RC2 CBC through libmeanwhile, with the checks it lacks: whole blocks
+ * only, and padding of 1..8 bytes. */
+static int
+rc2_decrypt(const guchar *key, size_t keylen, struct mwOpaque *ct,
+    struct mwOpaque *pt)
+{
+	guchar iv[8];
+
+	pt->data = NULL;
+	pt->len = 0;
+	if (keylen == 0 || keylen > 128 || ct->len == 0 || ct->len % 8 != 0)
+		return -1;
+	mwIV_init(iv);
+	mwDecrypt(key, keylen, iv, ct, pt);
+	if (pt->len >= ct->len || ct->len - pt->len > 8) {
+		if (pt->data)
+			explicit_bzero(pt->data, ct->len);
+		mwOpaque_clear(pt);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cs_login_decrypt(struct vsess *s, struct mwMsgLogin *l, char **pw)
+{
+	struct mwGetBuffer *b = mwGetBuffer_wrap(&l->auth_data);
+	struct mwOpaque key = { 0, NULL }, ct = { 0, NULL }, pt = { 0, NULL };
+	struct mwOpaque cpub = { 0, NULL }, sh = { 0, NULL };
+	struct mwMpi *remote, *shared;
+	struct mwGetBuffer *pb;
+	guint16 one;
+	guint32 magic;
+	int rc = -1;
+
+	*pw = NULL;
+	switch (l->auth_type) {
+	case mwAuthType_RC2_40:
+		mwOpaque_get(b, &key);
+		mwOpaque_get(b, &ct);
+		if (mwGetBuffer_error(b) || rc2_decrypt(key.data, key.len, &ct,
+		    &pt) != 0)
+			break;
+		*pw = g_strndup((char *)pt.data, pt.len);
+		rc = 0;
+		break;
+	case mwAuthType_RC2_128:
+		guint16_get(b, &one);
+		mwOpaque_get(b, &cpub);
+		mwOpaque_get(b, &ct);
+		if (mwGetBuffer_error(b) || cpub.len == 0 || cpub.len > 128 ||
+		    s->dh_priv == NULL)
+			break;
+		remote = mwMpi_new();
+		shared = mwMpi_new();
+		mwMpi_import(remote, &cpub);
+		mwMpi_calculateDHShared(shared, remote, s->dh_priv);
+		mwMpi_export(shared, &sh);
+		mwMpi_free(remote);
+		mwMpi_free(shared);
+		if (sh.len < 16 || rc2_decrypt(sh.data + sh.len - 16, 16, &ct,
+		    &pt) != 0)
+			break;
+		pb = mwGetBuffer_wrap(&pt);
+		guint32_get(pb, &magic);
+		mwString_get(pb, pw);
+		if (mwGetBuffer_error(pb) || magic != s->magic) {
+			g_free(*pw);
+			*pw = NULL;
+		} else
+			rc = 0;
+		mwGetBuffer_free(pb);
+		break;
+	default:
+		break;
+	}
+	if (rc == 0 && *pw == NULL)
+		*pw = g_strdup("");
+	mwGetBuffer_free(b);
+	mwOpaque_clear(&key);
+	mwOpaque_clear(&cpub);
+	mwOpaque_clear(&ct);
+	if (sh.data)
+		explicit_bzero(sh.data, sh.len);
+	mwOpaque_clear(&sh);
+	if (pt.data)
+		explicit_bzero(pt.data, pt.len);
+	mwOpaque_clear(&pt);
+	/* The private key served its one purpose. */
+	if (s->dh_priv) {
+		mwMpi_free(s->dh_priv);
+		s->dh_priv = NULL;
+	}
+	return rc;
+}
+
+void
+cs_login_login(struct vsess *s, struct mwMsgLogin *l)
+{
+	struct community *c = s->c;
+	const struct cs_user *u;
+	struct cs_auth_job *job;
+	char *pw;
+
+	if (l->login_type == STGW_LOGIN_TYPE || s->client_type ==
+	    STGW_LOGIN_TYPE) {
+		s->gwname = g_strdup(l->name && *l->name ? l->name : "gateway");
+		cs_stgw_login(s);
+		return;
+	}
+	if (l->name == NULL || *l->name == '\0' || strlen(l->name) > 256) {
+		cs_sess_reject(s, VP_ERR_INCORRECT_LOGIN, "empty user name");
+		return;
+	}
+	if (vp_is_external(l->name)) {
+		cs_sess_reject(s, VP_ERR_USER_RESTRICTED,
+		    "external ids belong to the gateway");
+		return;
+	}
+	s->client_type = l->login_type;
+	if (cs_login_decrypt(s, l, &pw) != 0) {
+		log_info("%s: %s: undecryptable password (auth type %u)",
+		    s->addr, l->name, l->auth_type);
+		cs_sess_reject(s, VP_ERR_INCORRECT_LOGIN, "bad auth data");
+		return;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		g_free(pw);
+		cs_sess_reject(s, VP_ERR_SERVER_BROKEN, "out of memory");
+		return;
+	}
+	job->s = s;
+	job->user = g_strdup(l->name);
+	job->password = pw;
+	if (c->set.auth == CS_AUTH_FILE) {
+		u = cs_users_get(c, l->name);
+		job->hash = (u && u->hash) ? g_strdup(u->hash) : NULL;
+	}
+	s->job = job;
+	s->state = VS_AUTH;
+	cs_auth_submit(c, job);
+}
+
+void
+cs_login_info(const struct vsess *s, struct mwLoginInfo *li)
+{
+	const struct cs_user *u;
+
+	memset(li, 0, sizeof(*li));
+	li->login_id = s->login_id;
+	li->type = s->client_type;
+	li->user_id = s->pres ? s->pres->id : NULL;
+	u = s->pres ? cs_users_get(s->c, s->pres->id) : NULL;
+	li->user_name = (u && u->name) ? u->name : li->user_id;
+	/* Community left empty: libpurple names conversations by
+	 * (user, NULL) and opens a second channel otherwise. */
+	li->community = NULL;
+}
+
+/* A login id of at least 5 bytes whose first 5 bytes vary (RC2/40 channel
+ * keys are made from them), and unique for the life of the process. */
+static char *
+new_login_id(struct community *c)
+{
+	uint32_t r = 0;
+	char *id;
+
+	vp_random(&r, sizeof(r));
+	if (asprintf(&id, "%08" PRIx32 "-%" PRIu64, r, ++c->login_seq) < 0)
+		return NULL;
+	return id;
+}
+
+void
+cs_login_done(struct vsess *s, struct cs_auth_job *job)
+{
+	struct community *c = s->c;
+	struct mwMsgLoginAck ack;
+	struct mwPutBuffer *p;
+	struct vsess *old, *next;
+	struct pres *pr;
+	struct timeval tv = { CS_IDLE_TIMEOUT, 0 };
+	const char *id;
+
+	s->job = NULL;
+	if (job->result == CS_AUTH_DOWN) {
+		cs_sess_reject(s, VP_ERR_VERIFICATION_DOWN,
+		    "user directory unavailable");
+		return;
+	}
+	if (job->result != CS_AUTH_OK) {
+		cs_sess_reject(s, VP_ERR_INCORRECT_LOGIN,
+		    "incorrect user name or password");
+		return;
+	}
+	id = job->canon ? job->canon : job->user;
+	if (c->set.auth == CS_AUTH_LDAP)
+		cs_users_remember(c, id, job->mail, job->name);
+	if ((s->login_id = new_login_id(c)) == NULL ||
+	    (pr = cs_pres_get(c, id, 1)) == NULL) {
+		cs_sess_reject(s, VP_ERR_SERVER_BROKEN, "out of memory");
+		return;
+	}
+	if (c->set.second_login == CS_SECOND_KICK) {
+		for (old = LIST_FIRST(&pr->logins); old != NULL; old = next) {
+			next = LIST_NEXT(old, login_entry);
+			cs_sess_reject(old, VP_ERR_MULTI_LOGIN,
+			    "logged in elsewhere");
+		}
+	}
+	s->status.status = mwStatus_ACTIVE;
+	s->status.time = (guint32)time(NULL);
+	LIST_INSERT_HEAD(&pr->logins, s, login_entry);
+	s->pres = pr;
+	s->state = VS_ONLINE;
+	c->nonline++;
+	evtimer_add(s->timer, &tv);
+
+	memset(&ack, 0, sizeof(ack));
+	ack.head.type = mwMessage_LOGIN_ACK;
+	cs_login_info(s, &ack.login);
+	ack.privacy.deny = TRUE;	/* "allow all" */
+	ack.status = s->status;
+	p = mwPutBuffer_new();
+	vp_msg_encode(p, &ack.head);
+	cs_sess_send(s, p);
+	log_info("%s: %s: logged in (login %s, client 0x%04x)", s->addr, id,
+	    s->login_id, s->client_type);
+	cs_aware_user_online(s);
+}

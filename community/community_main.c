@@ -1,0 +1,242 @@
+/* stcommunity: options, configuration, the listener and the event loop. */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/thread.h>
+
+#include "log.h"
+#include "nsfconf.h"
+#include "community.h"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: stcommunity [-Dnv] [-c confdir] [-f settings]\n"
+	    "       stcommunity -P [-r rounds]\n");
+	exit(2);
+}
+
+/* -P: hash a password read from stdin for the users file. */
+static int
+hash_password(unsigned long rounds)
+{
+	char *line = NULL, out[256];
+	size_t cap = 0;
+	ssize_t n;
+
+	if ((n = getline(&line, &cap, stdin)) <= 0) {
+		fprintf(stderr, "stcommunity: no password on stdin\n");
+		free(line);
+		return 1;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (n == 0 || cs_users_hash(line, rounds, out, sizeof(out)) != 0) {
+		fprintf(stderr, "stcommunity: %s\n", n == 0 ?
+		    "empty password" : "cannot hash (rounds 1000..999999999)");
+		explicit_bzero(line, cap);
+		free(line);
+		return 1;
+	}
+	explicit_bzero(line, cap);
+	free(line);
+	printf("%s\n", out);
+	return 0;
+}
+
+static struct nsfconf *
+load_nsfconf(const char *dir)
+{
+	struct nsfconf_errors errs = { NULL, 0 };
+	struct nsfconf *conf;
+	size_t i;
+
+	conf = nsfconf_load(dir, &errs);
+	for (i = 0; i < errs.n; i++)
+		log_warnx("%s", errs.msg[i]);
+	nsfconf_errors_clear(&errs);
+	return conf;
+}
+
+static int
+load_users(struct community *c, struct cs_users **out)
+{
+	int nerr = 0;
+
+	*out = NULL;
+	if (c->set.auth != CS_AUTH_FILE)
+		return 0;
+	*out = cs_users_load(c->set.users, &nerr);
+	return *out ? 0 : -1;
+}
+
+static void
+signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct community *c = arg;
+	struct cs_users *us;
+	struct nsfconf *conf;
+
+	switch (sig) {
+	case SIGHUP:
+		log_info("SIGHUP: reloading");
+		if (load_users(c, &us) == 0 && us != NULL) {
+			cs_users_free(c->users);
+			c->users = us;
+			log_info("users file %s: %u users", c->set.users,
+			    g_hash_table_size(us->by_id));
+		} else if (c->set.auth == CS_AUTH_FILE)
+			log_warnx("users file %s has errors: keeping the "
+			    "last good one", c->set.users);
+		if ((conf = load_nsfconf(c->confdir)) != NULL) {
+			nsfconf_free(c->conf);
+			c->conf = conf;
+		} else
+			log_warnx("%s: errors: keeping the last good "
+			    "configuration", c->confdir);
+		break;
+	default:
+		log_info("signal %d: shutting down", (int)sig);
+		event_base_loopbreak(c->base);
+		break;
+	}
+}
+
+static int
+listen_on(struct community *c)
+{
+	const struct nsf_connectivity *cn = &c->conf->connectivity;
+	struct addrinfo hints, *res;
+	char port[8];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(port, sizeof(port), "%u", cn->vpmx_port ? cn->vpmx_port :
+	    NSF_DEFAULT_VPMX_PORT);
+	rc = getaddrinfo(cn->vpmx_hostname && *cn->vpmx_hostname ?
+	    cn->vpmx_hostname : NULL, port, &hints, &res);
+	if (rc != 0) {
+		log_warnx("%s: VPMX_HOSTNAME %s: %s", cn->file,
+		    cn->vpmx_hostname, gai_strerror(rc));
+		return -1;
+	}
+	c->listener = evconnlistener_new_bind(c->base, cs_accept_cb, c,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    512, res->ai_addr, (int)res->ai_addrlen);
+	freeaddrinfo(res);
+	if (c->listener == NULL) {
+		log_warn("listen on %s:%s", cn->vpmx_hostname ?
+		    cn->vpmx_hostname : "*", port);
+		return -1;
+	}
+	log_info("listening on %s:%s", cn->vpmx_hostname ?
+	    cn->vpmx_hostname : "*", port);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct community c;
+	const char *settings = NULL;
+	char *dflt = NULL;
+	unsigned long rounds = 5000;
+	int ch, debug = 0, noaction = 0, verbose = 0, hashmode = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.confdir = CS_DEFAULT_CONFDIR;
+	while ((ch = getopt(argc, argv, "c:Df:nPr:v")) != -1) {
+		switch (ch) {
+		case 'c': c.confdir = optarg; break;
+		case 'D': debug = 1; break;
+		case 'f': settings = optarg; break;
+		case 'n': noaction = 1; break;
+		case 'P': hashmode = 1; break;
+		case 'r': rounds = strtoul(optarg, NULL, 10); break;
+		case 'v': verbose++; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (hashmode)
+		return hash_password(rounds);
+
+	log_init("stcommunity", debug || noaction, verbose);
+	vp_codec_quiet();
+	if (settings == NULL)
+		settings = dflt = g_strdup_printf("%s/%s", c.confdir,
+		    CS_SETTINGS_NAME);
+	{
+		int bad = 0;
+
+		if (cs_settings_load(&c.set, settings) != 0)
+			bad = 1;
+		if ((c.conf = load_nsfconf(c.confdir)) == NULL)
+			bad = 1;
+		if (!bad && load_users(&c, &c.users) != 0)
+			bad = 1;
+		if (bad) {
+			log_warnx("configuration errors: not starting");
+			return 1;
+		}
+	}
+	if (noaction) {
+		fprintf(stderr, "configuration OK\n");
+		return 0;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!debug && daemon(0, 0) == -1)
+		fatal("daemon");
+	evthread_use_pthreads();
+	if ((c.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	c.ev_reap = event_new(c.base, -1, 0, cs_reap_cb, &c);
+	c.ev_term = evsignal_new(c.base, SIGTERM, signal_cb, &c);
+	c.ev_int = evsignal_new(c.base, SIGINT, signal_cb, &c);
+	c.ev_hup = evsignal_new(c.base, SIGHUP, signal_cb, &c);
+	if (c.ev_reap == NULL || c.ev_term == NULL || c.ev_int == NULL ||
+	    c.ev_hup == NULL)
+		fatalx("event_new");
+	evsignal_add(c.ev_term, NULL);
+	evsignal_add(c.ev_int, NULL);
+	evsignal_add(c.ev_hup, NULL);
+	LIST_INIT(&c.sessions);
+	LIST_INIT(&c.reap);
+	cs_pres_get(&c, "", 0);		/* creates the table */
+	if (listen_on(&c) != 0 || cs_auth_start(&c) != 0)
+		return 1;
+	log_info("stcommunity ready: %s users, storage %s, second login %s",
+	    c.set.auth == CS_AUTH_LDAP ? c.set.ldap_url : c.set.users,
+	    c.set.storage, c.set.second_login == CS_SECOND_KICK ? "kicks" :
+	    "allowed");
+
+	event_base_dispatch(c.base);
+
+	evconnlistener_free(c.listener);
+	cs_sess_free_all(&c);
+	cs_auth_stop(&c);
+	g_hash_table_destroy(c.pres);
+	cs_users_free(c.users);
+	nsfconf_free(c.conf);
+	cs_settings_clear(&c.set);
+	event_free(c.ev_reap);
+	event_free(c.ev_term);
+	event_free(c.ev_int);
+	event_free(c.ev_hup);
+	event_base_free(c.base);
+	g_free(dflt);
+	log_info("exiting");
+	return 0;
+}
