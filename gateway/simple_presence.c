@@ -1,0 +1,1033 @@
+/* Presence both ways: shared SUBSCRIBEs for Sametime watchers of external users, NOTIFY for external watchers. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <osipparser2/osip_parser.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "stgw_proto.h"
+
+/*
+ * Outgoing ("osub"): one SIP subscription per external user, shared by all
+ * the Sametime users watching them.  Incoming ("isub"): one per SIP
+ * subscription dialog of an external watcher to a Sametime user.  Async
+ * callbacks find them again by id, never by a pointer kept over a turn.
+ */
+enum osub_state {
+	OS_RESOLVING,		/* ConvertID of the first watcher */
+	OS_SUBSCRIBING,		/* initial SUBSCRIBE sent */
+	OS_ACTIVE,		/* dialog up (refresh scheduled) */
+	OS_WAIT,		/* retry later (backoff) */
+	OS_REFUSED,		/* 403/404/rejected: offline, no retry */
+	OS_ENDING,		/* Expires: 0 sent */
+};
+
+static const char *const osub_state_names[] = {
+	"resolving", "subscribing", "active", "waiting", "refused", "ending",
+};
+
+struct osub {
+	TAILQ_ENTRY(osub) entry;
+	struct gateway	*gw;		/* for its timer */
+	uint32_t	 id;
+	char		 ext[GW_ADDR_MAX];
+	char		 from[GW_ADDR_MAX];	/* the watcher's address */
+	char		**watchers;
+	size_t		 nwatchers;
+	enum osub_state	 state;
+	struct sip_dialog d;
+	uint64_t	 req;
+	struct event	*timer;
+	int		 backoff;
+	int		 have_status;
+	struct pidf_status st;
+};
+
+enum isub_state {
+	IS_RESOLVING,		/* ConvertID of the target */
+	IS_WATCHING,		/* WATCH_INTERNAL sent, SUBSCRIBE unanswered */
+	IS_ACTIVE,
+};
+
+struct isub {
+	TAILQ_ENTRY(isub) entry;
+	struct gateway	*gw;		/* for its timer */
+	uint32_t	 id;
+	uint32_t	 req_id;		/* WATCH_INTERNAL */
+	char		 watcher[GW_ADDR_MAX];
+	char		 target[GW_ADDR_MAX];
+	char		 internal[GW_ADDR_MAX];
+	char		 domain[GW_ADDR_MAX];
+	enum isub_state	 state;
+	struct gw_sipreq *req;			/* unanswered SUBSCRIBE */
+	struct sip_dialog d;
+	int		 expires;		/* granted */
+	time_t		 expires_at;
+	struct event	*expiry;
+	int		 have_status;
+	uint16_t	 status;
+	char		 note[PIDF_MAX_NOTE];
+};
+
+struct presence {
+	TAILQ_HEAD(, osub) osubs;
+	TAILQ_HEAD(, isub) isubs;
+	uint64_t	 subscribe_out, notify_in, subscribe_in, notify_out;
+	uint64_t	 refused;
+	struct event	*sweep;
+};
+
+static void osub_subscribe(struct gateway *, struct osub *);
+static void osub_free(struct gateway *, struct osub *);
+static void isub_free(struct gateway *, struct isub *);
+static void isub_notify(struct gateway *, struct isub *, int final,
+    const char *reason);
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at ? at + 1 : addr;
+}
+
+int
+presence_init(struct gateway *gw)
+{
+	if ((gw->pres = calloc(1, sizeof(*gw->pres))) == NULL)
+		return -1;
+	TAILQ_INIT(&gw->pres->osubs);
+	TAILQ_INIT(&gw->pres->isubs);
+	return 0;
+}
+
+void
+presence_free(struct gateway *gw)
+{
+	struct osub *o;
+	struct isub *i;
+
+	if (gw->pres == NULL)
+		return;
+	while ((o = TAILQ_FIRST(&gw->pres->osubs)) != NULL)
+		osub_free(gw, o);
+	while ((i = TAILQ_FIRST(&gw->pres->isubs)) != NULL)
+		isub_free(gw, i);
+	if (gw->pres->sweep)
+		event_free(gw->pres->sweep);
+	free(gw->pres);
+	gw->pres = NULL;
+}
+
+/* ===================== Sametime user watches external ===================== */
+
+static struct osub *
+osub_find(struct gateway *gw, const char *ext)
+{
+	struct osub *o;
+
+	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
+		if (strcasecmp(o->ext, ext) == 0)
+			return o;
+	return NULL;
+}
+
+static struct osub *
+osub_by_id(struct gateway *gw, uint32_t id)
+{
+	struct osub *o;
+
+	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
+		if (o->id == id)
+			return o;
+	return NULL;
+}
+
+static void
+osub_free(struct gateway *gw, struct osub *o)
+{
+	size_t i;
+
+	TAILQ_REMOVE(&gw->pres->osubs, o, entry);
+	sip_cancel(gw, o->req);
+	if (o->timer)
+		event_free(o->timer);
+	for (i = 0; i < o->nwatchers; i++)
+		free(o->watchers[i]);
+	free(o->watchers);
+	sip_dialog_clear(&o->d);
+	free(o);
+}
+
+/* Tell the community server what Sametime watchers should see. */
+static void
+osub_show(struct gateway *gw, struct osub *o, uint16_t status,
+    const char *note)
+{
+	if (o->have_status && o->st.status == status &&
+	    strcmp(o->st.note, note) == 0)
+		return;
+	o->have_status = 1;
+	o->st.status = status;
+	gw_strlcpy(o->st.note, note, sizeof(o->st.note));
+	gw_trace(gw, "presence", o->ext, "status 0x%04x \"%s\" to %zu watcher(s)",
+	    status, note, o->nwatchers);
+	vpg_presence(gw, o->ext, status, note);
+}
+
+static void
+osub_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct osub *o = arg;
+
+	if (o->state == OS_WAIT || o->state == OS_ACTIVE)
+		osub_subscribe(o->gw, o);
+}
+
+static void
+osub_schedule(struct gateway *gw, struct osub *o, int secs)
+{
+	struct timeval tv = { secs > 0 ? secs : 1, 0 };
+
+	if (o->timer == NULL)
+		o->timer = evtimer_new(gw->base, osub_timeout_cb, o);
+	evtimer_add(o->timer, &tv);
+}
+
+static void
+osub_retry(struct gateway *gw, struct osub *o, const char *why)
+{
+	int secs;
+
+	o->backoff = o->backoff ? o->backoff * 2 : 5;
+	if (o->backoff > gw->set.backoff_max)
+		o->backoff = gw->set.backoff_max;
+	secs = o->backoff;
+	sip_dialog_clear(&o->d);
+	o->state = OS_WAIT;
+	osub_show(gw, o, VPST_OFFLINE, "");
+	log_info("presence: subscription to %s: %s; retry in %ds", o->ext,
+	    why, secs);
+	osub_schedule(gw, o, secs);
+}
+
+static void
+osub_refuse(struct gateway *gw, struct osub *o, int status, const char *why)
+{
+	sip_dialog_clear(&o->d);
+	o->state = OS_REFUSED;
+	gw->pres->refused++;
+	osub_show(gw, o, VPST_OFFLINE, "");
+	log_info("presence: subscription to %s refused (%d %s); shown offline, "
+	    "not retried while watched", o->ext, status, why);
+	gw_trace(gw, "presence", o->ext, "SUBSCRIBE refused %d %s", status,
+	    why);
+}
+
+/* Route set of a 2xx to our request: Record-Route in reverse. */
+static char *
+route_set(osip_message_t *m, int reverse)
+{
+	struct evbuffer *b = evbuffer_new();
+	int n = osip_list_size(&m->record_routes), i, k;
+	char *s, *out = NULL;
+	size_t len;
+
+	for (k = 0; k < n; k++) {
+		i = reverse ? n - 1 - k : k;
+		if (osip_record_route_to_str(osip_list_get(&m->record_routes, i),
+		    &s) == 0) {
+			evbuffer_add_printf(b, "%s%s", k ? ", " : "", s);
+			osip_free(s);
+		}
+	}
+	if ((len = evbuffer_get_length(b)) > 0) {
+		out = malloc(len + 1);
+		evbuffer_remove(b, out, len);
+		out[len] = '\0';
+	}
+	evbuffer_free(b);
+	return out;
+}
+
+static char *
+contact_uri(osip_message_t *m)
+{
+	osip_contact_t *c = NULL;
+	char *s = NULL, *out;
+
+	if (osip_message_get_contact(m, 0, &c) < 0 || c == NULL ||
+	    c->url == NULL || osip_uri_to_str(c->url, &s) != 0)
+		return NULL;
+	out = gw_strdup(s);
+	osip_free(s);
+	return out;
+}
+
+static void
+osub_resp_cb(struct gateway *gw, int status, osip_message_t *resp, void *arg)
+{
+	struct osub *o = osub_by_id(gw, (uint32_t)(uintptr_t)arg);
+	int exp;
+
+	if (o == NULL)
+		return;
+	o->req = 0;
+	gw_trace(gw, "presence", o->ext, "SUBSCRIBE answered %d", status);
+	if (o->state == OS_ENDING) {
+		osub_free(gw, o);
+		return;
+	}
+	if (status >= 200 && status < 300) {
+		const char *tag = sip_tag(resp, 1);
+
+		if (o->d.remote_tag == NULL && tag != NULL)
+			o->d.remote_tag = gw_strdup(tag);
+		if (o->d.remote_target == NULL)
+			o->d.remote_target = contact_uri(resp);
+		if (o->d.route == NULL)
+			o->d.route = route_set(resp, 1);
+		exp = sip_expires(resp, gw->set.sub_expires);
+		if (exp == 0) {
+			osub_retry(gw, o, "answered with Expires: 0");
+			return;
+		}
+		o->state = OS_ACTIVE;
+		o->backoff = 0;
+		/* Refresh at 80% of the granted time, well before it ends. */
+		osub_schedule(gw, o, exp - exp / 5 > 1 ? exp - exp / 5 : 1);
+		return;
+	}
+	if (status == 481 && o->state == OS_ACTIVE) {
+		sip_dialog_clear(&o->d);
+		o->state = OS_WAIT;
+		osub_subscribe(gw, o);		/* the dialog is gone: anew */
+		return;
+	}
+	if (status == 403 || status == 404 || status == 489 || status == 603 ||
+	    status == 604 || status == 606 || status == 400 || status == 488) {
+		osub_refuse(gw, o, status, resp && resp->reason_phrase ?
+		    resp->reason_phrase : "");
+		return;
+	}
+	{
+		char why[64];
+
+		snprintf(why, sizeof(why), "answer %d", status);
+		osub_retry(gw, o, why);
+	}
+}
+
+static void
+osub_subscribe(struct gateway *gw, struct osub *o)
+{
+	char extra[256], uri[GW_ADDR_MAX + 8];
+	int exp = o->state == OS_ENDING ? 0 : gw->set.sub_expires;
+
+	if (o->d.call_id == NULL) {
+		o->d.call_id = sip_new_callid(gw);
+		o->d.local_tag = sip_new_tag();
+		snprintf(uri, sizeof(uri), "sip:%s", o->from);
+		o->d.local_uri = gw_strdup(uri);
+		snprintf(uri, sizeof(uri), "sip:%s", o->ext);
+		o->d.remote_uri = gw_strdup(uri);
+		o->state = OS_SUBSCRIBING;
+	}
+	snprintf(extra, sizeof(extra), "Event: presence\r\n"
+	    "Accept: application/pidf+xml, application/cpim-pidf+xml, "
+	    "application/xpidf+xml, message/cpim\r\nExpires: %d\r\n", exp);
+	sip_cancel(gw, o->req);
+	gw->pres->subscribe_out++;
+	gateway_stats(gw, gateway_community_of(gw, o->ext))->msg_out++;
+	gw_trace(gw, "presence", o->ext, "SUBSCRIBE from %s expires %d",
+	    o->from, exp);
+	o->req = sip_request(gw, "SUBSCRIBE", &o->d, extra, NULL, NULL,
+	    osub_resp_cb, (void *)(uintptr_t)o->id);
+}
+
+static void
+osub_from_cb(struct gateway *gw, int rc, const char *mail, void *arg)
+{
+	struct osub *o = osub_by_id(gw, (uint32_t)(uintptr_t)arg);
+
+	if (o == NULL || o->state != OS_RESOLVING)
+		return;
+	if (rc != CID_OK) {
+		/* Try again later: the directory may come back. */
+		osub_retry(gw, o, rc == CID_DOWN ? "directory down" :
+		    "watcher has no e-mail address");
+		o->state = OS_WAIT;
+		return;
+	}
+	gw_strlcpy(o->from, mail, sizeof(o->from));
+	osub_subscribe(gw, o);
+}
+
+static int
+osub_count_domain(struct gateway *gw, const char *domain)
+{
+	struct osub *o;
+	int n = 0;
+
+	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
+		if (strcasecmp(domain_of(o->ext), domain) == 0)
+			n++;
+	return n;
+}
+
+void
+presence_watch_start(struct gateway *gw, const char *ext, const char *watcher)
+{
+	struct osub *o;
+	size_t i;
+
+	gw_trace(gw, "presence", watcher, "watch start %s", ext);
+	if ((o = osub_find(gw, ext)) != NULL) {
+		for (i = 0; i < o->nwatchers; i++)
+			if (strcmp(o->watchers[i], watcher) == 0)
+				break;
+		if (i == o->nwatchers) {
+			o->watchers = reallocarray(o->watchers,
+			    o->nwatchers + 1, sizeof(char *));
+			if (o->watchers == NULL)
+				fatal("reallocarray");
+			o->watchers[o->nwatchers++] = gw_strdup(watcher);
+		}
+		if (o->have_status) {
+			o->have_status = 0;	/* resend to the new watcher */
+			osub_show(gw, o, o->st.status, o->st.note);
+		}
+		return;
+	}
+	if (!gw->conf->gateway.support_external_communities ||
+	    strchr(ext, '@') == NULL ||
+	    nsfconf_extern_for_domain(gw->conf, domain_of(ext)) == NULL) {
+		log_info("presence: %s watches %s: no federation with that "
+		    "domain; shown offline", watcher, ext);
+		vpg_presence(gw, ext, VPST_OFFLINE, "");
+		return;
+	}
+	if (gw->set.max_subs_domain > 0 &&
+	    osub_count_domain(gw, domain_of(ext)) >= gw->set.max_subs_domain) {
+		log_warnx("presence: limit of %d subscriptions to domain %s "
+		    "reached; %s shown offline", gw->set.max_subs_domain,
+		    domain_of(ext), ext);
+		gw->errors++;
+		vpg_presence(gw, ext, VPST_OFFLINE, "");
+		return;
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal("calloc");
+	o->id = gw_next_id();
+	o->gw = gw;
+	gw_strlcpy(o->ext, ext, sizeof(o->ext));
+	o->watchers = calloc(1, sizeof(char *));
+	o->watchers[0] = gw_strdup(watcher);
+	o->nwatchers = 1;
+	o->state = OS_RESOLVING;
+	TAILQ_INSERT_TAIL(&gw->pres->osubs, o, entry);
+	convertid_to_mail(gw, watcher, osub_from_cb, (void *)(uintptr_t)o->id);
+}
+
+static void
+osub_end(struct gateway *gw, struct osub *o)
+{
+	if (o->state == OS_ACTIVE) {
+		o->state = OS_ENDING;
+		if (o->timer)
+			evtimer_del(o->timer);
+		osub_subscribe(gw, o);		/* Expires: 0 */
+		if (o->req == 0)
+			osub_free(gw, o);
+		return;
+	}
+	osub_free(gw, o);
+}
+
+void
+presence_watch_stop(struct gateway *gw, const char *ext, const char *watcher)
+{
+	struct osub *o = osub_find(gw, ext);
+	size_t i;
+
+	gw_trace(gw, "presence", watcher, "watch stop %s", ext);
+	if (o == NULL)
+		return;
+	for (i = 0; i < o->nwatchers; i++)
+		if (strcmp(o->watchers[i], watcher) == 0) {
+			free(o->watchers[i]);
+			o->watchers[i] = o->watchers[--o->nwatchers];
+			break;
+		}
+	if (o->nwatchers == 0)
+		osub_end(gw, o);
+}
+
+/* Subscription-State: value and reason / expires parameters. */
+static void
+parse_substate(const char *v, char *state, size_t ssz, char *reason,
+    size_t rsz, int *expires)
+{
+	const char *p;
+	size_t l;
+
+	state[0] = reason[0] = '\0';
+	*expires = -1;
+	if (v == NULL)
+		return;
+	while (*v == ' ')
+		v++;
+	l = strcspn(v, "; \t");
+	if (l >= ssz)
+		l = ssz - 1;
+	memcpy(state, v, l);
+	state[l] = '\0';
+	if ((p = strcasestr(v, "reason=")) != NULL) {
+		p += 7;
+		l = strcspn(p, "; \t");
+		if (l >= rsz)
+			l = rsz - 1;
+		memcpy(reason, p, l);
+		reason[l] = '\0';
+	}
+	if ((p = strcasestr(v, "expires=")) != NULL)
+		*expires = atoi(p + 8);
+}
+
+void
+presence_notify_in(struct gateway *gw, struct gw_sipreq *r)
+{
+	osip_message_t *m = sip_req_msg(r);
+	const char *totag = sip_tag(m, 1), *fromtag = sip_tag(m, 0);
+	const char *ev = sip_header(m, "event");
+	char state[32], reason[32], *ct = NULL;
+	struct pidf_status st;
+	osip_body_t *body = NULL;
+	struct osub *o;
+	int expires, rc;
+
+	gw->pres->notify_in++;
+	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
+		if (o->d.call_id != NULL && totag != NULL &&
+		    strcmp(o->d.call_id, m->call_id->number ?
+		    m->call_id->number : "") != 0)
+			continue;
+		else if (o->d.call_id != NULL && totag != NULL &&
+		    strcmp(o->d.local_tag, totag) == 0)
+			break;
+	if (o == NULL) {
+		/* Call-IDs with a host part: compare the whole thing. */
+		char *cid = NULL;
+
+		osip_call_id_to_str(m->call_id, &cid);
+		TAILQ_FOREACH(o, &gw->pres->osubs, entry)
+			if (o->d.call_id && cid && totag &&
+			    strcmp(o->d.call_id, cid) == 0 &&
+			    strcmp(o->d.local_tag, totag) == 0)
+				break;
+		osip_free(cid);
+	}
+	if (o == NULL) {
+		sip_respond(gw, r, 481, NULL, NULL, NULL, NULL);
+		sip_req_free(r);
+		return;
+	}
+	gateway_stats(gw, gateway_community_of(gw, o->ext))->msg_in++;
+	if (ev == NULL || strncasecmp(ev, "presence", 8) != 0) {
+		sip_respond(gw, r, 489, NULL, "Allow-Events: presence\r\n",
+		    NULL, NULL);
+		sip_req_free(r);
+		return;
+	}
+	if (o->d.remote_tag == NULL && fromtag != NULL)
+		o->d.remote_tag = gw_strdup(fromtag);
+	if (o->d.remote_target == NULL)
+		o->d.remote_target = contact_uri(m);
+	parse_substate(sip_header(m, "subscription-state"), state,
+	    sizeof(state), reason, sizeof(reason), &expires);
+
+	memset(&st, 0, sizeof(st));
+	osip_message_get_body(m, 0, &body);
+	if (m->content_type != NULL)
+		osip_content_type_to_str(m->content_type, &ct);
+	rc = simple_pidf_parse(ct ? ct : "application/pidf+xml",
+	    body ? body->body : "", body ? body->length : 0, &st);
+	osip_free(ct);
+	if (rc == E2BIG) {
+		sip_respond(gw, r, 413, NULL, NULL, NULL, NULL);
+		sip_req_free(r);
+		return;
+	}
+	if (rc == ENOTSUP) {
+		sip_respond(gw, r, 415, NULL, "Accept: application/pidf+xml\r\n",
+		    NULL, NULL);
+		sip_req_free(r);
+		return;
+	}
+	if (rc != 0) {
+		gw->errors++;
+		log_warnx("presence: NOTIFY for %s: malformed presence "
+		    "document refused", o->ext);
+		sip_respond(gw, r, 400, NULL, NULL, NULL, NULL);
+		sip_req_free(r);
+		return;
+	}
+	sip_respond(gw, r, 200, NULL, NULL, NULL, NULL);
+	sip_req_free(r);
+	gw_trace(gw, "presence", o->ext, "NOTIFY %s%s%s status 0x%04x", state,
+	    reason[0] ? " reason=" : "", reason, st.status);
+
+	if (o->state == OS_ENDING)
+		return;
+	if (strcasecmp(state, "terminated") == 0) {
+		if (strcasecmp(reason, "rejected") == 0 ||
+		    strcasecmp(reason, "noresource") == 0 ||
+		    strcasecmp(reason, "invariant") == 0) {
+			osub_refuse(gw, o, 0, reason);
+			return;
+		}
+		/* deactivated, timeout, probation, giveup, none: again,
+		 * after a pause so that a peer cannot make us loop. */
+		sip_cancel(gw, o->req);
+		o->req = 0;
+		osub_retry(gw, o, "terminated by the notifier");
+		return;
+	}
+	if (strcasecmp(state, "pending") == 0 || (body == NULL &&
+	    o->have_status))
+		return;		/* nothing known yet, or a keep-alive */
+	osub_show(gw, o, st.status, st.note);
+}
+
+/* ===================== external user watches Sametime ===================== */
+
+static struct isub *
+isub_by_id(struct gateway *gw, uint32_t id)
+{
+	struct isub *i;
+
+	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
+		if (i->id == id)
+			return i;
+	return NULL;
+}
+
+static void
+isub_free(struct gateway *gw, struct isub *i)
+{
+	TAILQ_REMOVE(&gw->pres->isubs, i, entry);
+	if (i->req != NULL) {
+		sip_respond(gw, i->req, 500, NULL, NULL, NULL, NULL);
+		sip_req_free(i->req);
+	}
+	if (i->expiry)
+		event_free(i->expiry);
+	sip_dialog_clear(&i->d);
+	free(i);
+}
+
+static void
+isub_fail(struct gateway *gw, struct isub *i, int status, const char *extra)
+{
+	if (i->req != NULL) {
+		sip_respond(gw, i->req, status, NULL, extra, NULL, NULL);
+		sip_req_free(i->req);
+		i->req = NULL;
+	}
+	gw_trace(gw, "presence", i->watcher, "SUBSCRIBE to %s answered %d",
+	    i->target, status);
+	isub_free(gw, i);
+}
+
+static void
+isub_end(struct gateway *gw, struct isub *i, const char *reason)
+{
+	if (i->state == IS_ACTIVE || i->state == IS_WATCHING) {
+		if (vpg_up(gw))
+			vpg_unwatch_internal(gw, i->watcher, i->internal);
+	}
+	if (i->state == IS_ACTIVE)
+		isub_notify(gw, i, 1, reason);
+	gw_trace(gw, "presence", i->watcher, "watch of %s ended (%s)",
+	    i->target, reason ? reason : "unsubscribed");
+	isub_free(gw, i);
+}
+
+static void
+isub_expiry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct isub *i = arg;
+
+	isub_end(i->gw, i, "timeout");
+}
+
+static void
+isub_arm(struct gateway *gw, struct isub *i)
+{
+	struct timeval tv = { i->expires, 0 };
+
+	i->expires_at = time(NULL) + i->expires;
+	if (i->expiry == NULL)
+		i->expiry = evtimer_new(gw->base, isub_expiry_cb, i);
+	evtimer_add(i->expiry, &tv);
+}
+
+static void
+notify_resp_cb(struct gateway *gw, int status, osip_message_t *resp,
+    void *arg)
+{
+	struct isub *i = isub_by_id(gw, (uint32_t)(uintptr_t)arg);
+
+	if (i == NULL)
+		return;
+	if (status == 481 || (status >= 400 && status != 408 &&
+	    status != 503 && status != 480 && status != 500)) {
+		log_info("presence: NOTIFY to %s answered %d: subscription "
+		    "ended", i->watcher, status);
+		i->state = IS_WATCHING;		/* no final NOTIFY */
+		isub_end(gw, i, "rejected by watcher");
+	}
+}
+
+static void
+isub_notify(struct gateway *gw, struct isub *i, int final, const char *reason)
+{
+	char extra[160], entity[GW_ADDR_MAX + 8], *doc;
+	long left = (long)(i->expires_at - time(NULL));
+	uint16_t status = i->have_status ? i->status : VPST_OFFLINE;
+
+	if (left < 0)
+		left = 0;
+	if (final)
+		snprintf(extra, sizeof(extra), "Event: presence\r\n"
+		    "Subscription-State: terminated%s%s\r\n",
+		    reason ? ";reason=" : "", reason ? reason : "");
+	else
+		snprintf(extra, sizeof(extra), "Event: presence\r\n"
+		    "Subscription-State: active;expires=%ld\r\n", left);
+	snprintf(entity, sizeof(entity), "sip:%s", i->target);
+	if (final)
+		status = VPST_OFFLINE;
+	if ((doc = simple_pidf_build(entity, status, i->note)) == NULL)
+		fatal("pidf");
+	gw->pres->notify_out++;
+	gateway_stats(gw, i->domain)->msg_out++;
+	gw_trace(gw, "presence", i->watcher, "NOTIFY %s status 0x%04x%s",
+	    i->target, status, final ? " (final)" : "");
+	sip_request(gw, "NOTIFY", &i->d, extra, "application/pidf+xml", doc,
+	    final ? NULL : notify_resp_cb, (void *)(uintptr_t)i->id);
+	free(doc);
+}
+
+void
+presence_internal_status(struct gateway *gw, const char *ext_watcher,
+    const char *internal_id, uint16_t status, const char *text)
+{
+	struct isub *i;
+
+	TAILQ_FOREACH(i, &gw->pres->isubs, entry) {
+		if (strcasecmp(i->watcher, ext_watcher) != 0 ||
+		    strcmp(i->internal, internal_id) != 0)
+			continue;
+		if (i->have_status && i->status == status &&
+		    strcmp(i->note, text ? text : "") == 0)
+			continue;
+		i->have_status = 1;
+		i->status = status;
+		gw_strlcpy(i->note, text ? text : "", sizeof(i->note));
+		if (i->state == IS_ACTIVE)
+			isub_notify(gw, i, 0, NULL);
+	}
+}
+
+void
+presence_watch_internal_result(struct gateway *gw, uint32_t req_id,
+    uint32_t code)
+{
+	struct isub *i;
+	char extra[64];
+
+	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
+		if (i->req_id == req_id)
+			break;
+	if (i == NULL || i->state != IS_WATCHING)
+		return;
+	if (code == STGW_ERR_NO_SUCH_USER) {
+		isub_fail(gw, i, 404, NULL);
+		return;
+	}
+	if (code != STGW_OK && code != STGW_ERR_BLOCKED) {
+		isub_fail(gw, i, 480, NULL);
+		return;
+	}
+	/* A blocked watcher is accepted and sees offline (privacy). */
+	i->state = IS_ACTIVE;
+	snprintf(extra, sizeof(extra), "Expires: %d\r\n", i->expires);
+	if (i->req != NULL) {
+		sip_respond(gw, i->req, 200, NULL, extra, NULL, NULL);
+		sip_req_free(i->req);
+		i->req = NULL;
+	}
+	gw_trace(gw, "presence", i->watcher, "SUBSCRIBE to %s (%s) accepted, "
+	    "expires %d", i->target, i->internal, i->expires);
+	if (i->have_status)
+		isub_notify(gw, i, 0, NULL);
+}
+
+static void
+isub_target_cb(struct gateway *gw, int rc, const char *id, void *arg)
+{
+	struct isub *i = isub_by_id(gw, (uint32_t)(uintptr_t)arg);
+
+	if (i == NULL || i->state != IS_RESOLVING)
+		return;
+	gw_trace(gw, "convertid", i->target, "-> %s",
+	    rc == CID_OK ? id : rc == CID_NOTFOUND ? "(no such user)" :
+	    "(directory down)");
+	if (rc == CID_NOTFOUND) {
+		isub_fail(gw, i, 404, NULL);
+		return;
+	}
+	if (rc != CID_OK) {
+		isub_fail(gw, i, 503, "Retry-After: 30\r\n");
+		return;
+	}
+	if (!vpg_up(gw)) {
+		isub_fail(gw, i, 503, "Retry-After: 30\r\n");
+		return;
+	}
+	gw_strlcpy(i->internal, id, sizeof(i->internal));
+	i->state = IS_WATCHING;
+	i->req_id = gw_next_id();
+	vpg_watch_internal(gw, i->req_id, i->watcher, i->internal);
+}
+
+static int
+isub_count(struct gateway *gw, const char *watcher, const char *domain)
+{
+	struct isub *i;
+	int n = 0;
+
+	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
+		if ((watcher && strcasecmp(i->watcher, watcher) == 0) ||
+		    (domain && strcasecmp(i->domain, domain) == 0))
+			n++;
+	return n;
+}
+
+void
+presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
+{
+	osip_message_t *m = sip_req_msg(r);
+	const char *ev = sip_header(m, "event"), *totag = sip_tag(m, 1);
+	char watcher[GW_ADDR_MAX], target[GW_ADDR_MAX], uri[GW_ADDR_MAX + 8];
+	char *cid = NULL, *s = NULL;
+	struct isub *i;
+	int exp;
+
+	gw->pres->subscribe_in++;
+	if (sip_addr_of(m, 0, watcher, sizeof(watcher)) != 0 ||
+	    sip_addr_of(m, 2, target, sizeof(target)) != 0) {
+		sip_respond(gw, r, 400, NULL, NULL, NULL, NULL);
+		sip_req_free(r);
+		return;
+	}
+	gateway_stats(gw, r != NULL ? sip_req_meta(r)->community : "")->msg_in++;
+	if (ev == NULL || strncasecmp(ev, "presence", 8) != 0 ||
+	    (ev[8] != '\0' && ev[8] != ';' && ev[8] != ' ')) {
+		sip_respond(gw, r, 489, NULL, "Allow-Events: presence\r\n",
+		    NULL, NULL);
+		sip_req_free(r);
+		return;
+	}
+	if (!gw->conf->gateway.support_external_communities) {
+		sip_respond(gw, r, 403, NULL, NULL, NULL, NULL);
+		sip_req_free(r);
+		return;
+	}
+	exp = sip_expires(m, 3600);
+	if (exp > gw->set.sub_max_expires)
+		exp = gw->set.sub_max_expires;
+
+	if (totag != NULL) {		/* refresh or unsubscribe */
+		osip_call_id_to_str(m->call_id, &cid);
+		TAILQ_FOREACH(i, &gw->pres->isubs, entry)
+			if (i->d.call_id && cid &&
+			    strcmp(i->d.call_id, cid) == 0 &&
+			    strcmp(i->d.local_tag, totag) == 0)
+				break;
+		osip_free(cid);
+		if (i == NULL || i->state != IS_ACTIVE) {
+			sip_respond(gw, r, 481, NULL, NULL, NULL, NULL);
+			sip_req_free(r);
+			return;
+		}
+		if (exp == 0) {
+			sip_respond(gw, r, 200, NULL, "Expires: 0\r\n", NULL,
+			    NULL);
+			sip_req_free(r);
+			isub_end(gw, i, NULL);
+			return;
+		}
+		i->expires = exp;
+		isub_arm(gw, i);
+		snprintf(uri, sizeof(uri), "Expires: %d\r\n", exp);
+		sip_respond(gw, r, 200, NULL, uri, NULL, NULL);
+		sip_req_free(r);
+		gw_trace(gw, "presence", i->watcher, "SUBSCRIBE refresh %s, "
+		    "expires %d", i->target, exp);
+		isub_notify(gw, i, 0, NULL);
+		return;
+	}
+	if (exp == 0) {		/* a fetch: RFC 6665 says 200 + one NOTIFY;
+				   we answer with the state as "terminated" */
+		exp = 1;
+	}
+	if (gw->set.max_subs_watcher > 0 &&
+	    isub_count(gw, watcher, NULL) >= gw->set.max_subs_watcher) {
+		log_warnx("presence: %s reached the limit of %d subscriptions",
+		    watcher, gw->set.max_subs_watcher);
+		gw->errors++;
+		sip_respond(gw, r, 403, NULL, NULL, NULL, NULL);
+		sip_req_free(r);
+		return;
+	}
+	if (gw->set.max_subs_domain > 0 && isub_count(gw, NULL,
+	    domain_of(watcher)) >= gw->set.max_subs_domain) {
+		log_warnx("presence: domain %s reached the limit of %d "
+		    "subscriptions", domain_of(watcher),
+		    gw->set.max_subs_domain);
+		gw->errors++;
+		sip_respond(gw, r, 503, NULL, "Retry-After: 60\r\n", NULL,
+		    NULL);
+		sip_req_free(r);
+		return;
+	}
+	if ((i = calloc(1, sizeof(*i))) == NULL)
+		fatal("calloc");
+	i->id = gw_next_id();
+	i->gw = gw;
+	gw_strlcpy(i->watcher, watcher, sizeof(i->watcher));
+	gw_strlcpy(i->target, target, sizeof(i->target));
+	gw_strlcpy(i->domain, sip_req_meta(r)->community[0] ?
+	    sip_req_meta(r)->community : domain_of(watcher), sizeof(i->domain));
+	i->expires = exp;
+	i->state = IS_RESOLVING;
+	i->req = r;
+	/* Our side of the dialog: we are the notifier. */
+	osip_call_id_to_str(m->call_id, &s);
+	i->d.call_id = gw_strdup(s);
+	osip_free(s);
+	i->d.local_tag = gw_strdup(sip_req_to_tag(r));
+	snprintf(uri, sizeof(uri), "sip:%s", target);
+	i->d.local_uri = gw_strdup(uri);
+	snprintf(uri, sizeof(uri), "sip:%s", watcher);
+	i->d.remote_uri = gw_strdup(uri);
+	i->d.remote_tag = gw_strdup(sip_tag(m, 0) ? sip_tag(m, 0) : "");
+	i->d.remote_target = contact_uri(m);
+	i->d.route = route_set(m, 0);
+	TAILQ_INSERT_TAIL(&gw->pres->isubs, i, entry);
+	isub_arm(gw, i);
+	gw_trace(gw, "presence", watcher, "SUBSCRIBE to %s expires %d", target,
+	    exp);
+	convertid_to_id(gw, target, isub_target_cb, (void *)(uintptr_t)i->id);
+}
+
+/* ===================== the community server session ===================== */
+
+static void
+sweep_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gateway *gw = arg;
+	struct osub *o, *next;
+
+	/* Watchers that left while the session was down sent no WATCH_STOP:
+	 * after the resync, a shared subscription with no watcher ends. */
+	for (o = TAILQ_FIRST(&gw->pres->osubs); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o->nwatchers == 0 && o->state != OS_ENDING)
+			osub_end(gw, o);
+	}
+}
+
+void
+presence_session(struct gateway *gw, int up)
+{
+	struct osub *o;
+	struct isub *i, *next;
+	struct timeval tv = { 5, 0 };
+	size_t k;
+
+	if (!up) {
+		/* External watchers see everyone offline until it is back. */
+		for (i = TAILQ_FIRST(&gw->pres->isubs); i != NULL; i = next) {
+			next = TAILQ_NEXT(i, entry);
+			if (i->state == IS_WATCHING) {
+				isub_fail(gw, i, 480, NULL);
+				continue;
+			}
+			if (i->state == IS_ACTIVE &&
+			    (!i->have_status || i->status != VPST_OFFLINE)) {
+				i->have_status = 1;
+				i->status = VPST_OFFLINE;
+				i->note[0] = '\0';
+				isub_notify(gw, i, 0, NULL);
+			}
+		}
+		/* Sametime watchers are re-announced by the server's resync. */
+		TAILQ_FOREACH(o, &gw->pres->osubs, entry) {
+			for (k = 0; k < o->nwatchers; k++)
+				free(o->watchers[k]);
+			o->nwatchers = 0;
+			o->have_status = o->have_status ? 2 : 0;
+		}
+		return;
+	}
+	/* Restore: every external watch, and the status of every external
+	 * user we still know. */
+	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
+		if (i->state == IS_ACTIVE) {
+			i->req_id = gw_next_id();
+			vpg_watch_internal(gw, i->req_id, i->watcher,
+			    i->internal);
+		}
+	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
+		if (o->have_status) {
+			o->have_status = 0;
+			osub_show(gw, o, o->st.status, o->st.note);
+		}
+	if (gw->pres->sweep == NULL)
+		gw->pres->sweep = evtimer_new(gw->base, sweep_cb, gw);
+	evtimer_add(gw->pres->sweep, &tv);
+}
+
+void
+presence_status(struct gateway *gw, struct evbuffer *b)
+{
+	struct osub *o;
+	struct isub *i;
+	size_t nos = 0, nw = 0, nis = 0;
+
+	TAILQ_FOREACH(o, &gw->pres->osubs, entry) {
+		nos++;
+		nw += o->nwatchers;
+	}
+	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
+		nis++;
+	evbuffer_add_printf(b, "subscriptions out: %zu (Sametime watchers "
+	    "%zu)\nsubscriptions in: %zu\n", nos, nw, nis);
+	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
+		evbuffer_add_printf(b, "  out %s %s watchers %zu status "
+		    "0x%04x\n", o->ext, osub_state_names[o->state],
+		    o->nwatchers, o->have_status ? o->st.status : 0);
+	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
+		evbuffer_add_printf(b, "  in %s -> %s (%s) expires in %lds\n",
+		    i->watcher, i->target, i->internal,
+		    (long)(i->expires_at - time(NULL)));
+}
