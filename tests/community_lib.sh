@@ -1,0 +1,58 @@
+# tests/community_lib.sh: helpers for the community_*.sh tests (source after
+# tests/lib/common.sh): a private stcommunity on this test's loopback subnet.
+#
+#   cs_start USER...   config directory $T/conf, users file $T/users (each
+#                      USER with password $(cs_password USER), e-mail
+#                      USER@alpha.example, display name "User User"),
+#                      storage $T/storage, stcommunity -D on $CS_ADDR:$CS_PORT
+#                      (log in $T/community.log).  CS_SETTINGS, if set, is
+#                      written into stcommunity.conf instead of the default
+#                      [community] section.  The gateway is trusted from
+#                      t_addr 2 only.
+
+CS_ADDR=$(t_addr 1)
+CS_PORT=1533
+
+cs_password() { printf 'pw-%s-%s' "$1" "$T_NAME"; }
+
+cs_add_user() {	# cs_add_user ID PASSWORD
+	local h
+	h=$(printf '%s\n' "$2" | "$STCOMMUNITY" -P -r 1000) || return 1
+	printf '%s:%s:%s@alpha.example:%s User\n' "$1" "$h" "$1" "${1^}" \
+		>>"$T/users"
+}
+
+cs_write_conf() {
+	local d=$T/conf
+	mkdir -p "$d" "$T/storage"
+	cat >"$d/CommunityConnectivity.ini" <<EOC
+[CommunityConnectivity]
+VPMX_HOSTNAME = $CS_ADDR
+VPMX_PORT = $CS_PORT
+CommunityTrustedIps = $(t_addr 2)
+EOC
+	cat >"$d/CommunityGateway.ini" <<EOC
+[CommunityGateway]
+SupportExternalCommunities = true
+EOC
+	if [ -n "${CS_SETTINGS:-}" ]; then
+		printf '%s\n' "$CS_SETTINGS" >"$d/stcommunity.conf"
+	else
+		cat >"$d/stcommunity.conf" <<EOC
+[community]
+UsersFile = $T/users
+StorageDir = $T/storage
+EOC
+	fi
+}
+
+cs_start() {
+	local u
+	: >"$T/users"
+	for u in "$@"; do
+		cs_add_user "$u" "$(cs_password "$u")" || return 1
+	done
+	cs_write_conf
+	t_start community "$STCOMMUNITY" -D -v -c "$T/conf"
+	t_wait_tcp "$CS_ADDR" "$CS_PORT" 15
+}
