@@ -56,3 +56,24 @@ cs_start() {
 	t_start community "$STCOMMUNITY" -D -v -c "$T/conf"
 	t_wait_tcp "$CS_ADDR" "$CS_PORT" 15
 }
+
+# cs_stop: SIGTERM the server; it must exit 0 promptly, with no sanitizer
+# report in its log.
+cs_stop() {
+	local pid; pid=$(t_pid community)
+	kill -TERM "$pid" 2>/dev/null
+	local i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		t_fail "stcommunity exits on SIGTERM"
+		return
+	fi
+	local rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	[ "$rc" = 0 ] && t_pass "stcommunity exits 0 on SIGTERM" ||
+		t_fail "stcommunity exits 0 on SIGTERM (status $rc)"
+	t_expect_not "no sanitizer report" "$T/community.log" \
+		'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error'
+}

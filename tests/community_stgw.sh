@@ -145,5 +145,6 @@ t_expect "a new gateway session gets WATCH_START for alice" "$T/gw2.out" \
 cmd gw2 "presence $BOB 20"
 t_expect "presence flows again" "$T/alice.out" "^presence $BOBRE 20$"
 t_stop gw2 TERM
+cs_stop
 
 t_done
