@@ -137,9 +137,19 @@ cp_presence(PurpleBuddy *b)
 	PurplePresence *pr = purple_buddy_get_presence(b);
 	PurpleStatus *st = purple_presence_get_active_status(pr);
 	const char *id = purple_status_get_id(st), *word = "active";
-	const char *msg = purple_status_get_attr_string(st, "message");
-	char *text = msg != NULL && *msg != '\0' ? cp_clean(msg) : NULL;
-	char *line;
+	PurplePlugin *prpl = purple_find_prpl(purple_account_get_protocol_id(
+	    purple_buddy_get_account(b)));
+	PurplePluginProtocolInfo *info = prpl ?
+	    PURPLE_PLUGIN_PROTOCOL_INFO(prpl) : NULL;
+	char *msg = NULL, *text = NULL, *line;
+
+	/* The Sametime plugin keeps status texts in the aware service and
+	 * hands them out through status_text(), which is what Pidgin shows. */
+	if (info != NULL && info->status_text != NULL)
+		msg = info->status_text(b);
+	if (msg != NULL && *msg != '\0')
+		text = cp_clean(msg);
+	g_free(msg);
 
 	if (!purple_presence_is_online(pr))
 		word = "offline";
@@ -318,8 +328,8 @@ cp_cmd(char *line)
 	else
 		rest = line + n;
 	if (strcmp(line, "quit") == 0) {
-		purple_account_disconnect(cp.account);
 		cp_close("quit", 0);
+		purple_account_disconnect(cp.account);
 	} else if (strcmp(line, "watch") == 0) {
 		if (cp_split_id(rest, &id, &tail) == -1 || *tail != '\0')
 			cp_emit("error - usage: watch ID");

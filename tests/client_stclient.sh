@@ -84,7 +84,7 @@ cc_expect_new "text to bob after he left gives an error" alice "$m_alice" \
 
 # A wrong password: refused with a closed line and a non-zero exit.
 rc=0
-timeout 20 "$STCLIENT" -H "$CC_ADDR" -P "$CC_PORT" -u dave -p wrong \
+timeout 20 "${CC_CLIENT_ENV[@]}" "$STCLIENT" -H "$CC_ADDR" -P "$CC_PORT" -u dave -p wrong \
 	</dev/null >"$T/wrongpw.out" 2>"$T/wrongpw.log" || rc=$?
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; then
 	t_pass "wrong password exits non-zero ($rc)"
@@ -97,12 +97,12 @@ t_expect_not "wrong password never logs in" "$T/wrongpw.out" '^loggedin'
 # The same refusal with the password from a file and from the environment.
 printf 'wrong\n' >"$T/wrong.pw"
 rc=0
-timeout 20 "$STCLIENT" -H "$CC_ADDR" -P "$CC_PORT" -u dave -F "$T/wrong.pw" \
+timeout 20 "${CC_CLIENT_ENV[@]}" "$STCLIENT" -H "$CC_ADDR" -P "$CC_PORT" -u dave -F "$T/wrong.pw" \
 	</dev/null >"$T/wrongpw2.out" 2>>"$T/wrongpw.log" || rc=$?
 t_expect "wrong password from -F is refused" "$T/wrongpw2.out" '^closed 0x80000211 '
 # ...and the right one from the environment logs in.
 printf 'quit\n' | STCLIENT_PASSWORD=$(cc_password dave) timeout 20 \
-	"$STCLIENT" -H "$CC_ADDR" -P "$CC_PORT" -u dave \
+	"${CC_CLIENT_ENV[@]}" "$STCLIENT" -H "$CC_ADDR" -P "$CC_PORT" -u dave \
 	>"$T/envpw.out" 2>>"$T/wrongpw.log" || true
 t_expect "password from STCLIENT_PASSWORD logs in" "$T/envpw.out" \
 	'^loggedin dave$'

@@ -79,6 +79,7 @@ void	stc_block(const char *id, int add);
 void	stc_resolve(const char *query);
 void	stc_load(guint32 key);
 void	stc_save(guint32 key, const char *text);
+char	*stc_reason(guint32 code);
 
 /* stclient_cmd.c */
 void	stc_cmd_line(char *line);

@@ -62,13 +62,17 @@ stc_unescape(const char *s)
 	return g_string_free(g, FALSE);
 }
 
-/* "0xNNNNNNNN text" for an error reason. */
-static char *
+/* "0xNNNNNNNN text" for an error reason (g_free it). */
+char *
 stc_reason(guint32 code)
 {
 	char *t = mwError(code), *r;
 
-	r = g_strdup_printf("0x%08x %s", code, t != NULL ? t : "");
+	/* mwError() falls back to the bare number for codes it does not know. */
+	if (t == NULL || strncmp(t, "0x", 2) == 0)
+		r = g_strdup_printf("0x%08x", code);
+	else
+		r = g_strdup_printf("0x%08x %s", code, t);
 	g_free(t);
 	return r;
 }

@@ -59,16 +59,14 @@ stc_keepalive_cb(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* The reason a server gave, as "0xNNNNNNNN text" (text from libmeanwhile). */
+/* The reason a server gave, as "0xNNNNNNNN text". */
 static void
 stc_close_reason(guint32 reason)
 {
-	char *text = mwError(reason);
-	char *line = g_strdup_printf("0x%08x %s", reason, text ? text : "");
+	char *line = stc_reason(reason);
 
 	stc_close(line, STC_EXIT_CLOSED);
 	g_free(line);
-	g_free(text);
 }
 
 static void
