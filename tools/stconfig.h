@@ -42,6 +42,11 @@ int	stconfig_delete(struct stconfig *, int, char **);
 int	stconfig_set(struct stconfig *, int, char **);
 int	stconfig_unset(struct stconfig *, int, char **);
 
+/* stconfig_live.c: commands for a running gateway (control socket) */
+int	stconfig_reload(struct stconfig *, int, char **);
+int	stconfig_status(struct stconfig *, int, char **);
+int	stconfig_trace(struct stconfig *, int, char **);
+
 /* stconfig.c: "stconfig: ..." on stderr; usage() returns STCONFIG_USAGE. */
 void	stconfig_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 int	stconfig_usage(const char *cmd);

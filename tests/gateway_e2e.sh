@@ -1,0 +1,231 @@
+#!/bin/bash
+# End to end through stsipgateway: stcommunity + stclient (Sametime side),
+# the test peer as connector + external SIP user agent (SIP side).
+# Presence both ways, IM both ways with the right SIP answers and VP
+# errors, the community server killed and restarted mid-test, the control
+# socket, the trace file and SIGHUP reload.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/tls.sh"
+
+for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONFIG"; do
+	[ -x "$p" ] || t_skip "$p not built"
+done
+PEER=$top_builddir/tests/gateway_sippeer
+[ -x "$PEER" ] || t_skip "gateway_sippeer not built"
+
+VP_ADDR=$(t_addr 1)
+GW_ADDR=$(t_addr 2)
+VP_PORT=1533
+LINK_PORT=5070
+D=$T/conf
+mkdir -p "$D/ExternCommunity" "$D/CommunityConnector" "$T/storage"
+
+# The documents: beta.example is the partner, served by connector "edge1".
+cat >"$D/CommunityConnectivity.ini" <<EOF
+[CommunityConnectivity]
+VPMX_HOSTNAME = $VP_ADDR
+VPMX_PORT = $VP_PORT
+CommunityTrustedIps = 127.0.0.0/8
+EOF
+cat >"$D/CommunityGateway.ini" <<EOF
+[CommunityGateway]
+SupportExternalCommunities = true
+ConvertID = true
+EOF
+cat >"$D/ExternCommunity/beta.ini" <<EOF
+[ExternCommunity]
+CommunityName = beta
+Domains = beta.example
+DNS = 127.0.0.99
+Port = 5060
+Transport = udp
+EOF
+cat >"$D/CommunityConnector/edge1.ini" <<EOF
+[CommunityConnector]
+ConnectorName = edge1
+IP = 127.0.0.98
+Port = 5060
+SupportedCommunities = beta
+EOF
+
+# Users: alice and dave (ConvertID by the community's users file).
+h=$(printf 'pw-alice\n' | "$STCOMMUNITY" -P)
+h2=$(printf 'pw-dave\n' | "$STCOMMUNITY" -P)
+printf 'alice:%s:alice@alpha.example:Alice A\ndave:%s:dave@alpha.example:Dave D\n' \
+	"$h" "$h2" >"$T/users"
+cat >"$T/community.conf" <<EOF
+[community]
+UsersFile = $T/users
+StorageDir = $T/storage
+EOF
+
+t_ca "$T/pki"
+t_cert "$T/pki" gw "gateway" "ip:$GW_ADDR"
+t_cert "$T/pki" edge "edge1" "dns:edge1"
+
+cat >"$T/gw.conf" <<EOF
+[stsipgateway]
+GatewayName = gw-alpha
+LinkListen = $GW_ADDR
+LinkPort = $LINK_PORT
+TLSCert = $T/pki/gw.pem
+TLSKey = $T/pki/gw.key
+TLSCA = $T/pki/ca.pem
+ControlSocket = $T/gw.sock
+TraceFile = $T/trace.log
+ConvertIdBackend = community
+SubscribeExpires = 60
+SipTimeout = 5
+ReconnectMax = 2
+EOF
+
+t_start community "$STCOMMUNITY" -D -c "$D" -f "$T/community.conf"
+t_wait_tcp "$VP_ADDR" "$VP_PORT" 15 || { t_fail "stcommunity starts"; t_done; exit; }
+
+"$STGATEWAY" -n -c "$D" -f "$T/gw.conf" 2>"$T/check.log" &&
+	t_pass "stsipgateway -n accepts the configuration" ||
+	t_fail "stsipgateway -n accepts the configuration ($(cat "$T/check.log"))"
+
+t_start gateway "$STGATEWAY" -d -v -c "$D" -f "$T/gw.conf"
+t_wait_tcp "$GW_ADDR" "$LINK_PORT" 15 || { t_fail "gateway listens"; t_done; exit; }
+t_expect "gateway logs in to the community server" "$T/gateway.log" \
+	"session with $VP_ADDR:$VP_PORT up"
+
+# The connector end: HELLO, CONFIG with our documents.
+t_fifo peer
+"$PEER" "$T/pki/edge.pem" "$T/pki/edge.key" "$T/pki/ca.pem" edge1 \
+	"$GW_ADDR" "$LINK_PORT" <"$T/peer.in" >"$T/peer.log" 2>"$T/peer.err.log" &
+T_PIDS+=("$!")
+peer() { printf '%s\n' "$*" >&"${T_FD[peer]}"; }
+t_expect "link up: HELLO_ACK names the gateway" "$T/peer.log" "^up gw-alpha$"
+t_expect "CONFIG carries the connector's document" "$T/peer.log" \
+	"^file CommunityConnector/edge1.ini$"
+t_expect "CONFIG carries the ExternCommunity it serves" "$T/peer.log" \
+	"^file ExternCommunity/beta.ini$"
+
+# Sametime side.
+t_fifo alice
+"$STCLIENT" -H "$VP_ADDR" -P "$VP_PORT" -u alice -p pw-alice \
+	<"$T/alice.in" >"$T/alice.log" 2>"$T/alice.err.log" &
+T_PIDS+=("$!")
+alice() { printf '%s\n' "$*" >&"${T_FD[alice]}"; }
+t_expect "alice logs in" "$T/alice.log" "^loggedin alice"
+
+# 1. alice watches an external user: one SUBSCRIBE from her address.
+alice watch "@E bob@beta.example"
+t_expect "watch -> SUBSCRIBE to bob" "$T/peer.log" "^req SUBSCRIBE sip:bob@beta.example"
+t_expect "SUBSCRIBE From is alice's e-mail (ConvertID)" "$T/peer.log" \
+	"^from <sip:alice@alpha.example>"
+peer notify open away "back at 3"
+t_expect "NOTIFY away -> alice sees bob away with the note" "$T/alice.log" \
+	"^presence @E bob@beta.example away back at 3"
+peer notify open busy "on a call"
+t_expect "NOTIFY busy -> dnd" "$T/alice.log" "^presence @E bob@beta.example dnd on a call"
+
+# 2. IM Sametime -> SIP, answered 200.
+alice msg "@E bob@beta.example" hello bob
+t_expect "IM -> MESSAGE to bob" "$T/peer.log" "^req MESSAGE sip:bob@beta.example"
+t_expect "MESSAGE body is the text" "$T/peer.log" "^body hello bob$"
+# A SIP failure comes back to alice as an error.
+peer answer 404
+alice msg "@E bob@beta.example" are you there
+t_expect "MESSAGE answered 404 -> alice gets an error" "$T/alice.log" \
+	"^error @E bob@beta.example"
+
+# 3. IM SIP -> Sametime: 200 only once delivered; 404 unknown; 480 offline.
+peer message bob@beta.example alice@alpha.example hi alice
+t_expect "MESSAGE -> alice gets the IM from @E bob" "$T/alice.log" \
+	"^im @E bob@beta.example hi alice"
+t_expect "MESSAGE to an online user answered 200" "$T/peer.log" "^resp MESSAGE 200"
+peer message bob@beta.example nobody@alpha.example hi
+t_expect "MESSAGE to an unknown user answered 404" "$T/peer.log" "^resp MESSAGE 404"
+peer message bob@beta.example dave@alpha.example hi dave
+t_expect "MESSAGE to an offline user answered 480" "$T/peer.log" "^resp MESSAGE 480"
+
+# 4. External watcher of a Sametime user.
+peer subscribe carol@beta.example alice@alpha.example
+t_expect "SUBSCRIBE for alice answered 200" "$T/peer.log" "^resp SUBSCRIBE 200"
+t_expect "NOTIFY active with PIDF open" "$T/peer.log" \
+	"^body .*entity=\"sip:alice@alpha.example\".*<basic>open</basic>"
+alice status away "at lunch"
+t_expect "status change -> NOTIFY with RPID away and note" "$T/peer.log" \
+	"^body .*<basic>open</basic></status><note>at lunch</note>.*<rpid:away/>"
+peer subscribe carol@beta.example nobody@alpha.example
+t_expect "SUBSCRIBE for an unknown user answered 404" "$T/peer.log" "^resp SUBSCRIBE 404"
+
+# 5. Control socket and trace.
+"$STCONFIG" -s "$T/gw.sock" status >"$T/status.out" 2>&1 ||
+	"$STCONFIG" -s "$T/gw.sock" status >"$T/status.out" 2>&1
+t_expect "status: link edge1 up" "$T/status.out" "link edge1 .* up"
+t_expect "status: community session up" "$T/status.out" "community server: .* up"
+t_expect "status: one outgoing subscription" "$T/status.out" "subscriptions out: 1"
+"$STCONFIG" -s "$T/gw.sock" trace on >/dev/null 2>&1
+peer message bob@beta.example alice@alpha.example traced
+t_expect "trace file names the MESSAGE and user" "$T/trace.log" \
+	"message user=bob@beta.example MESSAGE to alice@alpha.example"
+
+# 6. The community server goes away: external watcher told offline;
+#    back: restored without a gateway restart.
+mark=$(wc -l <"$T/peer.log")
+t_stop community KILL
+for i in $(seq 50); do
+	[ "$(tail -n +"$((mark + 1))" "$T/peer.log" | grep -c '<basic>closed</basic>')" -gt 0 ] && break
+	sleep 0.1
+done
+tail -n +"$((mark + 1))" "$T/peer.log" | grep -q '<basic>closed</basic>' &&
+	t_pass "community server killed -> watcher gets NOTIFY closed" ||
+	t_fail "community server killed -> watcher gets NOTIFY closed"
+t_start community "$STCOMMUNITY" -D -c "$D" -f "$T/community.conf"
+t_wait_tcp "$VP_ADDR" "$VP_PORT" 15
+for i in $(seq 100); do
+	[ "$(grep -c 'session with .* up' "$T/gateway.log")" -ge 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c 'session with .* up' "$T/gateway.log")" -ge 2 ] &&
+	t_pass "gateway logs in again by itself" ||
+	t_fail "gateway logs in again by itself"
+t_fifo alice2
+"$STCLIENT" -H "$VP_ADDR" -P "$VP_PORT" -u alice -p pw-alice \
+	<"$T/alice2.in" >"$T/alice2.log" 2>"$T/alice2.err.log" &
+T_PIDS+=("$!")
+t_expect "alice logs in again" "$T/alice2.log" "^loggedin alice"
+for i in $(seq 100); do
+	tail -n +"$((mark + 1))" "$T/peer.log" | grep '^body' |
+		sed -n '/<basic>closed/,$p' | grep -q '<basic>open</basic>' && break
+	sleep 0.1
+done
+tail -n +"$((mark + 1))" "$T/peer.log" | grep '^body' |
+	sed -n '/<basic>closed/,$p' | grep -q '<basic>open</basic>' &&
+	t_pass "after the restart the watch is restored (NOTIFY open)" ||
+	t_fail "after the restart the watch is restored (NOTIFY open)"
+
+# 7. Reload: a bad document set is refused and the old one kept.
+echo "Bogus = 1" >>"$D/ExternCommunity/beta.ini"
+"$STCONFIG" -s "$T/gw.sock" reload >"$T/reload.out" 2>&1 &&
+	t_fail "bad reload refused" || t_pass "bad reload refused"
+t_expect "reload error names file:line" "$T/reload.out" "beta.ini:[0-9]+"
+peer message bob@beta.example alice@alpha.example still here
+t_expect "old documents still in force after a bad reload" "$T/alice2.log" \
+	"^im @E bob@beta.example still here"
+
+# 8. Federation switched off: a good reload, pushed to the connector again;
+#    every external request refused with 403.
+sed -i '/^Bogus/d' "$D/ExternCommunity/beta.ini"
+sed -i 's/^SupportExternalCommunities = true/SupportExternalCommunities = false/' \
+	"$D/CommunityGateway.ini"
+nconf=$(grep -c '^config ' "$T/peer.log")
+"$STCONFIG" -s "$T/gw.sock" reload >"$T/reload2.out" 2>&1 &&
+	t_pass "good reload accepted" || t_fail "good reload accepted ($(cat "$T/reload2.out"))"
+for i in $(seq 50); do
+	[ "$(grep -c '^config ' "$T/peer.log")" -gt "$nconf" ] && break
+	sleep 0.1
+done
+[ "$(grep -c '^config ' "$T/peer.log")" -gt "$nconf" ] &&
+	t_pass "reload pushes CONFIG to the connector again" ||
+	t_fail "reload pushes CONFIG to the connector again"
+peer message bob@beta.example alice@alpha.example federation off
+t_expect "federation off: MESSAGE answered 403" "$T/peer.log" "^resp MESSAGE 403"
+peer subscribe erin@beta.example alice@alpha.example
+t_expect "federation off: SUBSCRIBE answered 403" "$T/peer.log" "^resp SUBSCRIBE 403"
+
+t_done

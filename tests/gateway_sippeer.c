@@ -1,0 +1,387 @@
+/* Test peer for the gateway tests: a connector end of the link plus a scripted external SIP user agent. */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "link_codec.h"
+#include "tls_stream.h"
+
+/*
+ * stdin commands:
+ *	message FROM TO TEXT	MESSAGE from sip:FROM to sip:TO
+ *	subscribe FROM TO	SUBSCRIBE (Event: presence, Expires 60)
+ *	notify BASIC ACT NOTE	NOTIFY on the last subscription we accepted
+ *				(BASIC open|closed, ACT none|away|busy)
+ *	answer CODE		answer the next MESSAGE/SUBSCRIBE with CODE
+ * stdout, one line per event:
+ *	up NAME | config N | req METHOD R-URI | resp METHOD CODE |
+ *	body TEXT (CR/LF flattened) | substate VALUE | closed
+ */
+static struct {
+	struct event_base *base;
+	struct tls_stream *ts;
+	struct tls_ctx	*tls;
+	const char	*name;
+	int		 answer;
+	uint32_t	 seq;
+	char		 dlg_callid[128], dlg_from[256], dlg_to[256];
+	char		 dlg_fromtag[64], dlg_totag[64];
+	unsigned	 dlg_cseq;
+} P;
+
+static void
+out(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void
+send_sip(const char *msg, uint32_t flow)
+{
+	struct link_sip s;
+	struct link_buf b = { 0 };
+
+	memset(&s, 0, sizeof(s));
+	s.flow = flow;
+	s.transport = LINK_TP_UDP;
+	s.family = 4;
+	s.addr[0] = 127;
+	s.addr[3] = 99;
+	s.port = 5060;
+	snprintf(s.community, sizeof(s.community), "beta");
+	s.message = (const uint8_t *)msg;
+	s.length = (uint32_t)strlen(msg);
+	if (link_encode_sip(&b, &s) == 0)
+		tls_stream_write(P.ts, b.data, b.len);
+	link_buf_free(&b);
+}
+
+/* The value of header NAME in msg (first line only), into buf. */
+static int
+hdr(const char *msg, const char *name, char *buf, size_t len)
+{
+	const char *p = msg;
+	size_t n = strlen(name), l;
+
+	while ((p = strstr(p, "\r\n")) != NULL) {
+		p += 2;
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			while (*p == ' ')
+				p++;
+			l = strcspn(p, "\r\n");
+			if (l >= len)
+				l = len - 1;
+			memcpy(buf, p, l);
+			buf[l] = '\0';
+			return 0;
+		}
+		if (p[0] == '\r')
+			break;
+	}
+	buf[0] = '\0';
+	return -1;
+}
+
+static void
+respond(const char *req, int code, const char *extra, const char *totag)
+{
+	struct evbuffer *b = evbuffer_new();
+	const char *p = req, *e;
+	char to[512];
+
+	evbuffer_add_printf(b, "SIP/2.0 %d Whatever\r\n", code);
+	/* every Via line as is */
+	while ((p = strstr(p, "\r\n")) != NULL) {
+		p += 2;
+		if (p[0] == '\r')
+			break;
+		e = strstr(p, "\r\n");
+		if (strncasecmp(p, "Via:", 4) == 0 || strncasecmp(p, "From:",
+		    5) == 0 || strncasecmp(p, "Call-ID:", 8) == 0 ||
+		    strncasecmp(p, "CSeq:", 5) == 0)
+			evbuffer_add_printf(b, "%.*s\r\n", (int)(e - p), p);
+	}
+	hdr(req, "To", to, sizeof(to));
+	evbuffer_add_printf(b, "To: %s%s%s\r\n%sContent-Length: 0\r\n\r\n", to,
+	    strstr(to, "tag=") ? "" : ";tag=", strstr(to, "tag=") ? "" : totag,
+	    extra ? extra : "");
+	evbuffer_add(b, "", 1);
+	send_sip((const char *)evbuffer_pullup(b, -1), 1);
+	evbuffer_free(b);
+}
+
+static void
+notify(const char *basic, const char *act, const char *note)
+{
+	char body[2048], msg[4096];
+
+	if (P.dlg_callid[0] == '\0') {
+		out("error no subscription");
+		return;
+	}
+	snprintf(body, sizeof(body), "<?xml version=\"1.0\"?>\n<presence "
+	    "xmlns=\"urn:ietf:params:xml:ns:pidf\" xmlns:dm=\"urn:ietf:params:"
+	    "xml:ns:pidf:data-model\" xmlns:rpid=\"urn:ietf:params:xml:ns:pidf:"
+	    "rpid\" entity=\"pres:%s\"><tuple id=\"t\"><status><basic>%s"
+	    "</basic></status><note>%s</note></tuple>%s%s%s</presence>\n",
+	    P.dlg_to, basic, note, strcmp(act, "none") ? "<dm:person id=\"p\">"
+	    "<rpid:activities><rpid:" : "", strcmp(act, "none") ? act : "",
+	    strcmp(act, "none") ? "/></rpid:activities></dm:person>" : "");
+	snprintf(msg, sizeof(msg), "NOTIFY sip:%s SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKn%u\r\n"
+	    "From: <sip:%s>;tag=%s\r\nTo: <sip:%s>;tag=%s\r\n"
+	    "Call-ID: %s\r\nCSeq: %u NOTIFY\r\nMax-Forwards: 70\r\n"
+	    "Contact: <sip:peer@127.0.0.99>\r\n"
+	    "Event: presence\r\nSubscription-State: %s\r\n"
+	    "Content-Type: application/pidf+xml\r\nContent-Length: %zu\r\n\r\n"
+	    "%s", P.dlg_from, ++P.seq, P.dlg_to, P.dlg_totag, P.dlg_from,
+	    P.dlg_fromtag, P.dlg_callid, ++P.dlg_cseq,
+	    strcmp(basic, "terminated") == 0 ? "terminated;reason=rejected" :
+	    "active;expires=60", strlen(body), body);
+	send_sip(msg, 1);
+}
+
+static void
+on_sip(const char *msg)
+{
+	char line[512], v[512], *ct;
+	const char *body = strstr(msg, "\r\n\r\n");
+
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(msg, "\r\n"), msg);
+	if (strncmp(line, "SIP/2.0 ", 8) == 0) {
+		hdr(msg, "CSeq", v, sizeof(v));
+		out("resp %s %d", strchr(v, ' ') ? strchr(v, ' ') + 1 : v,
+		    atoi(line + 8));
+		return;
+	}
+	*strrchr(line, ' ') = '\0';
+	out("req %s", line);
+	if (hdr(msg, "Subscription-State", v, sizeof(v)) == 0)
+		out("substate %s", v);
+	if (hdr(msg, "From", v, sizeof(v)) == 0)
+		out("from %s", v);
+	if (body != NULL && body[4] != '\0') {
+		char flat[4096];
+		size_t i, j = 0;
+
+		for (i = 4; body[i] && j < sizeof(flat) - 1; i++)
+			flat[j++] = body[i] == '\r' || body[i] == '\n' ? ' ' :
+			    body[i];
+		flat[j] = '\0';
+		out("body %s", flat);
+	}
+	if (strncmp(line, "SUBSCRIBE", 9) == 0) {
+		int code = P.answer ? P.answer : 200;
+
+		P.answer = 0;
+		respond(msg, code, "Expires: 60\r\nContact: <sip:x@127.0.0.99>"
+		    "\r\n", "peertag");
+		if (code != 200)
+			return;
+		/* remember the dialog: we are the notifier */
+		hdr(msg, "Call-ID", P.dlg_callid, sizeof(P.dlg_callid));
+		hdr(msg, "From", v, sizeof(v));
+		ct = strstr(v, "tag=");
+		snprintf(P.dlg_fromtag, sizeof(P.dlg_fromtag), "%s",
+		    ct ? ct + 4 : "");
+		sscanf(strstr(v, "sip:") ? strstr(v, "sip:") + 4 : v,
+		    "%255[^>;]", P.dlg_from);
+		hdr(msg, "To", v, sizeof(v));
+		sscanf(strstr(v, "sip:") ? strstr(v, "sip:") + 4 : v,
+		    "%255[^>;]", P.dlg_to);
+		snprintf(P.dlg_totag, sizeof(P.dlg_totag), "peertag");
+		P.dlg_cseq = 0;
+	} else if (strncmp(line, "MESSAGE", 7) == 0) {
+		int code = P.answer ? P.answer : 200;
+
+		P.answer = 0;
+		respond(msg, code, NULL, "peertag");
+	} else if (strncmp(line, "NOTIFY", 6) == 0)
+		respond(msg, 200, NULL, "peertag");
+}
+
+static void
+read_cb(struct tls_stream *ts, void *arg)
+{
+	struct evbuffer *in = tls_stream_input(ts);
+	struct link_frame f;
+	struct link_hello_ack ha;
+	struct link_config c;
+	struct link_config_file file;
+	struct link_sip s;
+	struct link_buf b = { 0 };
+	size_t len, flen;
+	char *msg;
+
+	while ((len = evbuffer_get_length(in)) > 0) {
+		if (link_frame_peek(evbuffer_pullup(in, -1), len, &f, &flen) !=
+		    0)
+			return;
+		switch (f.type) {
+		case LINK_HELLO_ACK:
+			if (link_decode_hello_ack(f.payload, f.length, &ha) == 0)
+				out("up %s", ha.gateway_name);
+			break;
+		case LINK_CONFIG:
+			if (link_decode_config(f.payload, f.length, &c) == 0) {
+				out("config %u", c.count);
+				while (link_config_next(&c, &file))
+					out("file %s", file.relpath);
+				link_encode_config_ack(&b, c.generation);
+				tls_stream_write(ts, b.data, b.len);
+				link_buf_reset(&b);
+			}
+			break;
+		case LINK_SIP:
+			if (link_decode_sip(f.payload, f.length, &s) == 0) {
+				msg = strndup((const char *)s.message, s.length);
+				on_sip(msg);
+				free(msg);
+			}
+			break;
+		case LINK_HEARTBEAT:
+			link_encode_heartbeat(&b, ++P.seq);
+			tls_stream_write(ts, b.data, b.len);
+			link_buf_reset(&b);
+			break;
+		case LINK_ERROR:
+			out("linkerror");
+			break;
+		}
+		evbuffer_drain(in, flen);
+	}
+	link_buf_free(&b);
+}
+
+static void
+event_cb(struct tls_stream *ts, int ev, void *arg)
+{
+	struct link_buf b = { 0 };
+
+	if (ev == TLS_EV_CONNECTED) {
+		link_encode_hello(&b, P.name, "gateway_sippeer");
+		tls_stream_write(ts, b.data, b.len);
+		link_buf_free(&b);
+		return;
+	}
+	out("closed");
+	event_base_loopexit(P.base, NULL);
+}
+
+static void
+stdin_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	char line[8192], a[256], b[256], text[512], msg[4096];
+	ssize_t n;
+	static char buf[8192];
+	static size_t have;
+	char *nl;
+
+	n = read(0, buf + have, sizeof(buf) - have - 1);
+	if (n <= 0) {
+		event_base_loopexit(P.base, NULL);
+		return;
+	}
+	have += (size_t)n;
+	buf[have] = '\0';
+	while ((nl = strchr(buf, '\n')) != NULL) {
+		size_t used = (size_t)(nl + 1 - buf);
+
+		*nl = '\0';
+		snprintf(line, sizeof(line), "%s", buf);
+		memmove(buf, nl + 1, have - used + 1);
+		have -= used;
+		unsigned q = ++P.seq;
+
+		text[0] = '\0';
+		if (sscanf(line, "message %255s %255s %511[^\n]", a, b,
+		    text) >= 2) {
+			snprintf(msg, sizeof(msg), "MESSAGE sip:%s SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKm"
+			    "%u\r\nFrom: <sip:%s>;tag=f%u\r\nTo: <sip:%s>\r\n"
+			    "Call-ID: m%u@peer\r\nCSeq: 1 MESSAGE\r\n"
+			    "Max-Forwards: 70\r\nContent-Type: text/plain\r\n"
+			    "Content-Length: %zu\r\n\r\n%s", b, q, a,
+			    q, b, q, strlen(text), text);
+			send_sip(msg, 1);
+		} else if (sscanf(line, "subscribe %255s %255s", a, b) == 2) {
+			snprintf(msg, sizeof(msg), "SUBSCRIBE sip:%s SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKs"
+			    "%u\r\nFrom: <sip:%s>;tag=s%u\r\nTo: <sip:%s>\r\n"
+			    "Call-ID: s%u@peer\r\nCSeq: 1 SUBSCRIBE\r\n"
+			    "Max-Forwards: 70\r\nContact: <sip:peer@127.0.0.99>"
+			    "\r\nEvent: presence\r\nExpires: 60\r\n"
+			    "Accept: application/pidf+xml\r\n"
+			    "Content-Length: 0\r\n\r\n", b, q, a, q,
+			    b, q);
+			send_sip(msg, 1);
+		} else if (sscanf(line, "notify %255s %255s %511[^\n]", a, b,
+		    text) >= 2)
+			notify(a, b, text);
+		else if (sscanf(line, "answer %255s", a) == 1)
+			P.answer = atoi(a);
+		else
+			out("error unknown command");
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sockaddr_in sin;
+	struct event *ev;
+	char err[256];
+
+	if (argc != 7) {
+		fprintf(stderr, "usage: gateway_sippeer cert key ca name host "
+		    "port\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	P.name = argv[4];
+	P.base = event_base_new();
+	P.tls = tls_ctx_new(argv[1], argv[2], argv[3], TLS_CTX_VERIFY_PEER,
+	    err, sizeof(err));
+	if (P.tls == NULL) {
+		fprintf(stderr, "tls: %s\n", err);
+		return 1;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(argv[6]));
+	inet_pton(AF_INET, argv[5], &sin.sin_addr);
+	P.ts = tls_stream_connect(P.base, P.tls, (struct sockaddr *)&sin,
+	    sizeof(sin), NULL, 5000, read_cb, event_cb, NULL);
+	if (P.ts == NULL) {
+		perror("connect");
+		return 1;
+	}
+	ev = event_new(P.base, 0, EV_READ | EV_PERSIST, stdin_cb, NULL);
+	event_add(ev, NULL);
+	event_base_dispatch(P.base);
+	event_free(ev);
+	tls_stream_free(P.ts);
+	tls_ctx_free(P.tls);
+	event_base_free(P.base);
+	return 0;
+}
