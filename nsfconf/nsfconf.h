@@ -194,6 +194,7 @@ void	nsfconf_error(struct nsfconf_errors *, const char *fmt, ...)
  */
 struct nsf_ini;
 struct nsf_ini	*nsf_ini_read(const char *path);	/* NULL, errno */
+/* NULL with EILSEQ if BUF has a NUL byte (not a text file). */
 struct nsf_ini	*nsf_ini_parse(const char *buf, size_t len);
 void		 nsf_ini_free(struct nsf_ini *);
 /* Set KEY in SECTION (replacing the first occurrence, keeping its spelling,

@@ -39,6 +39,11 @@ nsf_ini_parse(const char *buf, size_t len)
 	struct nsf_ini	*ini;
 	size_t		 i, start = 0;
 
+	/* Lines are C strings; a text file has no NUL byte. */
+	if (memchr(buf, '\0', len) != NULL) {
+		errno = EILSEQ;
+		return NULL;
+	}
 	if ((ini = calloc(1, sizeof(*ini))) == NULL)
 		return NULL;
 	for (i = 0; i < len; i++) {
@@ -81,7 +86,7 @@ nsf_ini_read(const char *path)
 			break;
 	}
 	if (!ferror(f))
-		ini = nsf_ini_parse(buf, len);
+		ini = nsf_ini_parse(buf ? buf : "", len);
 	else
 		errno = EIO;
 out:
@@ -289,7 +294,11 @@ remove_lines(struct nsf_ini *ini, size_t at, size_t count)
 	ini->n -= count;
 }
 
-/* A line inserted after the last one needs that one to end in a newline. */
+/*
+ * A line inserted after the last one needs that one to end in a newline,
+ * and not in a backslash, which would make the new line its continuation:
+ * a blank line ends the continuation for iniparser and for us alike.
+ */
 static int
 terminate_last(struct nsf_ini *ini)
 {
@@ -299,12 +308,14 @@ terminate_last(struct nsf_ini *ini)
 	if (ini->n == 0)
 		return 0;
 	len = strlen(ini->line[ini->n - 1]);
-	if (len > 0 && ini->line[ini->n - 1][len - 1] == '\n')
-		return 0;
-	if ((l = realloc(ini->line[ini->n - 1], len + 2)) == NULL)
-		return -1;
-	memcpy(l + len, "\n", 2);
-	ini->line[ini->n - 1] = l;
+	if (len == 0 || ini->line[ini->n - 1][len - 1] != '\n') {
+		if ((l = realloc(ini->line[ini->n - 1], len + 2)) == NULL)
+			return -1;
+		memcpy(l + len, "\n", 2);
+		ini->line[ini->n - 1] = l;
+	}
+	if (continued(ini->line[ini->n - 1]))
+		return push_line(ini, "\n", 1);
 	return 0;
 }
 
@@ -372,8 +383,11 @@ nsf_ini_set(struct nsf_ini *ini, const char *section, const char *key,
 	for (pos = start; pos < end && nsf_ini_next(ini, &pos, &e); )
 		if (e.kind == NSF_INI_FIELD)
 			at = e.first + e.count;
-	if (at == ini->n && terminate_last(ini) == -1)
-		goto out;
+	if (at == ini->n) {
+		if (terminate_last(ini) == -1)
+			goto out;
+		at = ini->n;
+	}
 	if (asprintf(&l, "%s = %s\n", key, v) == -1 ||
 	    insert_line(ini, at, l) == -1)
 		goto out;

@@ -447,8 +447,12 @@ nsf_parse_doc_lines(const struct nsf_docdef *def, const char *path,
 	}
 	memset(l, 0, (def->nfields + 1) * sizeof(*l));
 	if ((ini = nsf_ini_read(path)) == NULL) {
-		nsfconf_error(errs, "%s: cannot be read: %s", shown,
-		    strerror(errno));
+		if (errno == EILSEQ)
+			nsfconf_error(errs, "%s: not a text file (it has a NUL "
+			    "byte)", shown);
+		else
+			nsfconf_error(errs, "%s: cannot be read: %s", shown,
+			    strerror(errno));
 		goto out;
 	}
 	scan_structure(def, ini, shown, l, errs);

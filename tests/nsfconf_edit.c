@@ -104,6 +104,31 @@ START_TEST(edit_corner_cases)
 	free(out);
 	nsf_ini_free(ini);
 
+	/* A last line ending in a backslash would swallow what follows. */
+	static const char *const tails[] = {
+		"[ExternCommunity]\nDNS = x \\\n",
+		"[CommunityGateway]\nConvertID = true \\\n",
+		"\\\n",
+		"\\",
+	};
+	for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+		struct nsf_ini *again;
+
+		ini = nsf_ini_parse(tails[t], strlen(tails[t]));
+		ck_assert_int_eq(nsf_ini_set(ini, "ExternCommunity", "Port",
+		    "5061"), 0);
+		out = nsf_ini_text(ini, &len);
+		again = nsf_ini_parse(out, len);
+		ck_assert_msg(nsf_ini_line(again, "ExternCommunity", "Port") > 0,
+		    "Port lost in \"%s\"", out);
+		nsf_ini_free(again);
+		nsf_ini_free(ini);
+		free(out);
+	}
+	errno = 0;
+	ck_assert_ptr_null(nsf_ini_parse("a\0b\n", 4));
+	ck_assert_int_eq(errno, EILSEQ);
+
 	ini = nsf_ini_parse("", 0);
 	ck_assert_int_eq(nsf_ini_set(ini, "CommunityGateway", "ConvertID",
 	    "true"), 0);
