@@ -48,11 +48,12 @@ Port = 5060
 SupportedCommunities = beta
 EOF
 
-# Users: alice and dave (ConvertID by the community's users file).
+# Users: alice, dave, erin (never logs in) (ConvertID by the community's users file).
 h=$(printf 'pw-alice\n' | "$STCOMMUNITY" -P)
 h2=$(printf 'pw-dave\n' | "$STCOMMUNITY" -P)
 printf 'alice:%s:alice@alpha.example:Alice A\ndave:%s:dave@alpha.example:Dave D\n' \
 	"$h" "$h2" >"$T/users"
+printf 'erin:%s:erin@alpha.example:Erin E\n' "$h2" >>"$T/users"
 cat >"$T/community.conf" <<EOF
 [community]
 UsersFile = $T/users
@@ -112,6 +113,7 @@ alice() { printf '%s\n' "$*" >&"${T_FD[alice]}"; }
 t_expect "alice logs in" "$T/alice.log" "^loggedin alice"
 
 # 1. alice watches an external user: one SUBSCRIBE from her address.
+peer expires 5
 alice watch "@E bob@beta.example"
 t_expect "watch -> SUBSCRIBE to bob" "$T/peer.log" "^req SUBSCRIBE sip:bob@beta.example"
 t_expect "SUBSCRIBE From is alice's e-mail (ConvertID)" "$T/peer.log" \
@@ -121,6 +123,56 @@ t_expect "NOTIFY away -> alice sees bob away with the note" "$T/alice.log" \
 	"^presence @E bob@beta.example away back at 3"
 peer notify open busy "on a call"
 t_expect "NOTIFY busy -> dnd" "$T/alice.log" "^presence @E bob@beta.example dnd on a call"
+# Refreshed before it expires (granted 5 s), in the same dialog.
+bobcid=$(grep -A3 '^req SUBSCRIBE sip:bob@' "$T/peer.log" | grep -m1 '^callid' | cut -d' ' -f2)
+for i in $(seq 80); do
+	[ "$(grep -c "^callid $bobcid" "$T/peer.log")" -ge 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c "^callid $bobcid" "$T/peer.log")" -ge 2 ] &&
+	t_pass "subscription refreshed before expiry in the same dialog" ||
+	t_fail "subscription refreshed before expiry in the same dialog"
+peer expires 60
+
+# A second Sametime watcher shares the subscription and sees the state.
+t_fifo dave
+"$STCLIENT" -H "$VP_ADDR" -P "$VP_PORT" -u dave -p pw-dave \
+	<"$T/dave.in" >"$T/dave.log" 2>"$T/dave.err.log" &
+T_PIDS+=("$!")
+dave() { printf '%s\n' "$*" >&"${T_FD[dave]}"; }
+t_expect "dave logs in" "$T/dave.log" "^loggedin dave"
+dave watch "@E bob@beta.example"
+t_expect "second watcher sees the shared state at once" "$T/dave.log" \
+	"^presence @E bob@beta.example dnd on a call"
+sleep 0.5
+[ "$(grep -A3 '^req SUBSCRIBE sip:bob@' "$T/peer.log" | grep '^callid' | sort -u | wc -l)" -eq 1 ] &&
+	t_pass "second watcher: no second subscription" ||
+	t_fail "second watcher: no second subscription"
+
+# A refused subscription: offline, and not retried in a loop.
+peer answer 403
+dave watch "@E zed@beta.example"
+t_expect "SUBSCRIBE to zed sent" "$T/peer.log" "^req SUBSCRIBE sip:zed@beta.example"
+t_expect "403 -> dave sees zed offline" "$T/dave.log" "^presence @E zed@beta.example offline"
+sleep 3
+[ "$(grep -c '^req SUBSCRIBE sip:zed@' "$T/peer.log")" -eq 1 ] &&
+	t_pass "refused subscription not retried" ||
+	t_fail "refused subscription not retried ($(grep -c '^req SUBSCRIBE sip:zed@' "$T/peer.log") SUBSCRIBEs)"
+dave unwatch "@E zed@beta.example"
+
+# The last watcher leaves: Expires: 0.
+dave watch "@E yan@beta.example"
+t_expect "SUBSCRIBE to yan" "$T/peer.log" "^req SUBSCRIBE sip:yan@beta.example"
+sleep 0.3
+dave unwatch "@E yan@beta.example"
+for i in $(seq 50); do
+	grep -A1 '^req SUBSCRIBE sip:\(x@127.0.0.99\|yan@\)' "$T/peer.log" | grep -q '^expires 0' && break
+	sleep 0.1
+done
+grep -A1 '^req SUBSCRIBE sip:\(x@127.0.0.99\|yan@\)' "$T/peer.log" | grep -q '^expires 0' &&
+	t_pass "last watcher leaves -> SUBSCRIBE Expires: 0" ||
+	t_fail "last watcher leaves -> SUBSCRIBE Expires: 0"
+dave unwatch "@E bob@beta.example"
 
 # 2. IM Sametime -> SIP, answered 200.
 alice msg "@E bob@beta.example" hello bob
@@ -139,7 +191,7 @@ t_expect "MESSAGE -> alice gets the IM from @E bob" "$T/alice.log" \
 t_expect "MESSAGE to an online user answered 200" "$T/peer.log" "^resp MESSAGE 200"
 peer message bob@beta.example nobody@alpha.example hi
 t_expect "MESSAGE to an unknown user answered 404" "$T/peer.log" "^resp MESSAGE 404"
-peer message bob@beta.example dave@alpha.example hi dave
+peer message bob@beta.example erin@alpha.example hi erin
 t_expect "MESSAGE to an offline user answered 480" "$T/peer.log" "^resp MESSAGE 480"
 
 # 4. External watcher of a Sametime user.
@@ -227,5 +279,14 @@ peer message bob@beta.example alice@alpha.example federation off
 t_expect "federation off: MESSAGE answered 403" "$T/peer.log" "^resp MESSAGE 403"
 peer subscribe erin@beta.example alice@alpha.example
 t_expect "federation off: SUBSCRIBE answered 403" "$T/peer.log" "^resp SUBSCRIBE 403"
+printf 'msg @E bob@beta.example federation off\n' >&"${T_FD[alice2]}"
+t_expect "federation off: Sametime IM to an external user gives an error" \
+	"$T/alice2.log" "^error @E bob@beta.example"
+
+# A clean exit: SIGTERM, no sanitizer report (with --enable-asan).
+t_stop gateway
+t_expect_not "gateway exits without sanitizer reports" "$T/gateway.log" \
+	"Sanitizer|runtime error"
+t_expect "gateway logs its clean stop" "$T/gateway.log" "stopped$"
 
 t_done

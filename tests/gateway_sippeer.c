@@ -26,8 +26,10 @@
  *	notify BASIC ACT NOTE	NOTIFY on the last subscription we accepted
  *				(BASIC open|closed, ACT none|away|busy)
  *	answer CODE		answer the next MESSAGE/SUBSCRIBE with CODE
+ *	expires N		Expires in our 200 to SUBSCRIBE (default 60)
  * stdout, one line per event:
  *	up NAME | config N | req METHOD R-URI | resp METHOD CODE |
+ *	expires N (of a SUBSCRIBE) | callid ID | from FROM |
  *	body TEXT (CR/LF flattened) | substate VALUE | closed
  */
 static struct {
@@ -36,6 +38,7 @@ static struct {
 	struct tls_ctx	*tls;
 	const char	*name;
 	int		 answer;
+	int		 expires;	/* in our 200 to SUBSCRIBE */
 	uint32_t	 seq;
 	char		 dlg_callid[128], dlg_from[256], dlg_to[256];
 	char		 dlg_fromtag[64], dlg_totag[64];
@@ -178,6 +181,11 @@ on_sip(const char *msg)
 	out("req %s", line);
 	if (hdr(msg, "Subscription-State", v, sizeof(v)) == 0)
 		out("substate %s", v);
+	if (strncmp(line, "SUBSCRIBE", 9) == 0 &&
+	    hdr(msg, "Expires", v, sizeof(v)) == 0)
+		out("expires %s", v);
+	if (hdr(msg, "Call-ID", v, sizeof(v)) == 0)
+		out("callid %s", v);
 	if (hdr(msg, "From", v, sizeof(v)) == 0)
 		out("from %s", v);
 	if (body != NULL && body[4] != '\0') {
@@ -194,8 +202,9 @@ on_sip(const char *msg)
 		int code = P.answer ? P.answer : 200;
 
 		P.answer = 0;
-		respond(msg, code, "Expires: 60\r\nContact: <sip:x@127.0.0.99>"
-		    "\r\n", "peertag");
+		snprintf(v, sizeof(v), "Expires: %d\r\nContact: <sip:x@127.0.0."
+		    "99>\r\n", P.expires);
+		respond(msg, code, v, "peertag");
 		if (code != 200)
 			return;
 		/* remember the dialog: we are the notifier */
@@ -340,6 +349,8 @@ stdin_cb(evutil_socket_t fd, short ev, void *arg)
 			notify(a, b, text);
 		else if (sscanf(line, "answer %255s", a) == 1)
 			P.answer = atoi(a);
+		else if (sscanf(line, "expires %255s", a) == 1)
+			P.expires = atoi(a);
 		else
 			out("error unknown command");
 	}
@@ -359,6 +370,7 @@ main(int argc, char *argv[])
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	P.name = argv[4];
+	P.expires = 60;
 	P.base = event_base_new();
 	P.tls = tls_ctx_new(argv[1], argv[2], argv[3], TLS_CTX_VERIFY_PEER,
 	    err, sizeof(err));
