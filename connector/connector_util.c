@@ -1,0 +1,120 @@
+/* Small helpers of the connector: address text, comparisons, clocks, tokens. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "connector.h"
+#include "log.h"
+
+const char *
+addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const void *a;
+
+	if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	else {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	if (inet_ntop(sa->sa_family, a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+int
+addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	return 0;
+}
+
+const char *
+addr_port_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	addr_str(sa, a, sizeof(a));
+	if (sa->sa_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%d", a, addr_port(sa));
+	else
+		snprintf(buf, len, "%s:%d", a, addr_port(sa));
+	return buf;
+}
+
+/* Same IP address (ports ignored); v4-mapped v6 equals its v4. */
+int
+addr_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+	const uint8_t *pa, *pb;
+	size_t la, lb;
+	static const uint8_t mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
+
+	if (a->sa_family == AF_INET) {
+		pa = (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
+		la = 4;
+	} else {
+		pa = ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr;
+		la = 16;
+	}
+	if (b->sa_family == AF_INET) {
+		pb = (const uint8_t *)&((const struct sockaddr_in *)b)->sin_addr;
+		lb = 4;
+	} else {
+		pb = ((const struct sockaddr_in6 *)b)->sin6_addr.s6_addr;
+		lb = 16;
+	}
+	if (la == 16 && lb == 4 && memcmp(pa, mapped, 12) == 0)
+		return memcmp(pa + 12, pb, 4) == 0;
+	if (la == 4 && lb == 16 && memcmp(pb, mapped, 12) == 0)
+		return memcmp(pb + 12, pa, 4) == 0;
+	return la == lb && memcmp(pa, pb, la) == 0;
+}
+
+double
+now_f(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	if ((p = strdup(s)) == NULL)
+		fatal("strdup");
+	return p;
+}
+
+/* Random [a-z0-9] text for branches and tags (RFC 3261 wants them unique). */
+void
+random_token(char *buf, size_t len)
+{
+	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[64];
+	size_t i, n = len - 1 < sizeof(r) ? len - 1 : sizeof(r);
+
+	if (getrandom(r, n, 0) != (ssize_t)n)
+		for (i = 0; i < n; i++)
+			r[i] = (unsigned char)rand();
+	for (i = 0; i < n; i++)
+		buf[i] = al[r[i] % (sizeof(al) - 1)];
+	buf[n] = '\0';
+}

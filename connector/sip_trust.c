@@ -1,0 +1,115 @@
+/* Inbound IP trust (the Sametime rule): a request is accepted only from an address DNS gives for the SIP proxy of the community owning its From domain. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connector.h"
+#include "log.h"
+
+struct trust_wait {
+	struct connector *c;
+	struct sipmsg	*m;
+	trust_cb	 cb;
+	char		 community[LINK_MAX_STR + 1];
+	char		 domain[256];
+};
+
+static void
+trust_refuse(struct connector *c, struct sipmsg *m, trust_cb cb,
+    const char *domain, const char *why)
+{
+	char src[INET6_ADDRSTRLEN + 8];
+
+	log_info("trust: 403 for %s from %s: %s", domain ? domain : "(none)",
+	    addr_str((struct sockaddr *)&m->src, src, sizeof(src)), why);
+	cb(c, m, 0, NULL, 403);
+}
+
+static void
+trust_dns_cb(struct dns_set *set, void *arg)
+{
+	struct trust_wait *tw = arg;
+	struct sipmsg *m = tw->m;
+	char src[INET6_ADDRSTRLEN + 8], why[LINK_MAX_STR + 512];
+	size_t i;
+
+	for (i = 0; !set->err && i < set->n; i++)
+		if (addr_equal((struct sockaddr *)&set->t[i].addr,
+		    (struct sockaddr *)&m->src)) {
+			log_debug("trust: %s from %s is community %s",
+			    tw->domain, addr_str((struct sockaddr *)&m->src,
+			    src, sizeof(src)), tw->community);
+			tw->cb(tw->c, m, 1, tw->community, 0);
+			free(tw);
+			return;
+		}
+	snprintf(why, sizeof(why), "source address is not the SIP proxy "
+	    "of community %s (DNS gave: %s)", tw->community, set->text);
+	trust_refuse(tw->c, m, tw->cb, tw->domain, why);
+	free(tw);
+}
+
+void
+trust_check(struct connector *c, struct sipmsg *m, trust_cb cb)
+{
+	const struct nsf_extern *ext;
+	const struct nsf_connector *me = conn_me(c);
+	struct trust_wait *tw;
+	char domain[256];
+	const char *host;
+	int tp;
+
+	if (sip_from_domain(m, domain, sizeof(domain)) == NULL) {
+		trust_refuse(c, m, cb, NULL, "no From domain");
+		return;
+	}
+	if (c->conf == NULL || me == NULL) {
+		trust_refuse(c, m, cb, domain, "no configuration yet");
+		return;
+	}
+	if (!c->conf->gateway.support_external_communities) {
+		trust_refuse(c, m, cb, domain,
+		    "SupportExternalCommunities is false");
+		return;
+	}
+	if ((ext = nsfconf_extern_for_domain(c->conf, domain)) == NULL) {
+		trust_refuse(c, m, cb, domain, "no ExternCommunity owns "
+		    "this domain");
+		return;
+	}
+	if (me->disabled || !nsfconf_community_enabled(me,
+	    ext->community_name)) {
+		char why[LINK_MAX_STR + 64];
+
+		snprintf(why, sizeof(why), "community %s is not in "
+		    "SupportedCommunities", ext->community_name);
+		trust_refuse(c, m, cb, domain, why);
+		return;
+	}
+	if (m->stream != NULL && tls_stream_is_tls(m->stream))
+		m->cert_domain_ok = tls_stream_peer_verified(m->stream) &&
+		    tls_stream_peer_matches_domain(m->stream, domain);
+	if (m->transport == LINK_TP_TLS && ext->verify_cert &&
+	    !m->cert_domain_ok) {
+		trust_refuse(c, m, cb, domain, "TLS certificate does not "
+		    "match the domain (RFC 5922)");
+		return;
+	}
+	m->stream = NULL;	/* may close while DNS works; flow id stays */
+	if ((tw = calloc(1, sizeof(*tw))) == NULL)
+		fatal("calloc");
+	tw->c = c;
+	tw->m = m;
+	tw->cb = cb;
+	snprintf(tw->community, sizeof(tw->community), "%s",
+	    ext->community_name);
+	snprintf(tw->domain, sizeof(tw->domain), "%s", domain);
+	host = ext->dns != NULL && *ext->dns ? ext->dns : domain;
+	tp = ext->transport == NSF_TP_UDP ? LINK_TP_UDP :
+	    ext->transport == NSF_TP_TCP ? LINK_TP_TCP : LINK_TP_TLS;
+	sdns_resolve_server(c->dns, host, host == domain, ext->port, tp,
+	    trust_dns_cb, tw);
+}

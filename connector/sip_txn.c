@@ -1,0 +1,674 @@
+/* Transaction state toward the Internet (RFC 3261 17, non-INVITE): retransmissions absorbed and regenerated, timers, responses matched to requests, failover between targets. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/event.h>
+#include <osipparser2/osip_message.h>
+
+#include "connector.h"
+#include "log.h"
+
+#define TXN_BUCKETS	1024
+#define T4_MS		5000
+
+enum { SRV_WAITING, SRV_COMPLETED };
+enum { CLI_RESOLVING, CLI_TRYING, CLI_PROCEEDING, CLI_COMPLETED };
+
+struct txn {
+	struct txn	*next;		/* hash chain */
+	struct txn_table *tab;
+	int		 server;	/* 1 inbound, 0 outbound */
+	int		 state;
+	char		*key;
+	char		 method[32];
+	struct event	*timer;		/* J / gateway silence / K */
+	struct event	*retx;		/* E (UDP) */
+	struct event	*fail;		/* F and per-target timeout */
+	unsigned	 retx_ms;
+	/* where the request came from / goes */
+	int		 transport;
+	uint32_t	 flow;
+	struct sockaddr_storage peer;
+	socklen_t	 peerlen;
+	/* server: the request (for 408/503), the final response */
+	char		*req;
+	size_t		 reqlen;
+	char		*resp;
+	size_t		 resplen;
+	/* client */
+	struct sipmsg	*out;		/* our copy, with our Via on top */
+	char		*orig;		/* the gateway's request, as sent */
+	size_t		 origlen;
+	struct dns_set	 targets;
+	struct route_info ri;
+	size_t		 ti;		/* current target */
+	int		 got_response;
+	int		 dead;		/* freed when the resolver returns */
+	char		 lasterr[320];
+};
+
+struct txn_table {
+	struct connector *c;
+	struct txn	*b[TXN_BUCKETS];
+	size_t		 n;
+};
+
+static unsigned
+hash_str(const char *s)
+{
+	unsigned h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h % TXN_BUCKETS;
+}
+
+struct txn_table *
+txn_table_new(struct connector *c)
+{
+	struct txn_table *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		fatal("calloc");
+	t->c = c;
+	return t;
+}
+
+static void
+txn_unlink(struct txn *x)
+{
+	struct txn **pp;
+
+	if (x->key == NULL)
+		return;
+	for (pp = &x->tab->b[hash_str(x->key)]; *pp != NULL;
+	    pp = &(*pp)->next)
+		if (*pp == x) {
+			*pp = x->next;
+			x->tab->n--;
+			break;
+		}
+}
+
+static void
+txn_free(struct txn *x)
+{
+	txn_unlink(x);
+	if (x->timer != NULL)
+		event_free(x->timer);
+	if (x->retx != NULL)
+		event_free(x->retx);
+	if (x->fail != NULL)
+		event_free(x->fail);
+	sipmsg_free(x->out);
+	free(x->key);
+	free(x->req);
+	free(x->resp);
+	free(x->orig);
+	free(x);
+}
+
+void
+txn_table_free(struct txn_table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < TXN_BUCKETS; i++)
+		while (t->b[i] != NULL) {
+			struct txn *x = t->b[i];
+
+			if (!x->server && x->state == CLI_RESOLVING) {
+				/* the resolver frees it when it returns */
+				txn_unlink(x);
+				x->dead = 1;
+				continue;
+			}
+			txn_free(x);
+		}
+	free(t);
+}
+
+size_t
+txn_count(struct connector *c)
+{
+	return c->txns->n;
+}
+
+static struct txn *
+txn_find(struct txn_table *t, const char *key, int server)
+{
+	struct txn *x;
+
+	for (x = t->b[hash_str(key)]; x != NULL; x = x->next)
+		if (x->server == server && strcmp(x->key, key) == 0)
+			return x;
+	return NULL;
+}
+
+static void
+txn_insert(struct txn_table *t, struct txn *x)
+{
+	unsigned h = hash_str(x->key);
+
+	x->next = t->b[h];
+	t->b[h] = x;
+	t->n++;
+}
+
+/*
+ * A server transaction's key: the RFC 3261 branch with the sent-by and
+ * the method, or for pre-3261 peers the Call-ID, CSeq and top Via.
+ */
+static char *
+server_key(const struct sipmsg *m)
+{
+	osip_via_t *via = osip_list_get(&m->msg->vias, 0);
+	const char *br = sip_top_branch(m);
+	const char *method = m->msg->cseq->method;
+	char *k = NULL;
+	int n;
+
+	if (strcmp(method, "ACK") == 0 || strcmp(method, "CANCEL") == 0)
+		method = "INVITE";
+	if (strncmp(br, "z9hG4bK", 7) == 0)
+		n = asprintf(&k, "%s|%s|%s|%s", br, via->host ? via->host : "",
+		    via->port ? via->port : "", method);
+	else
+		n = asprintf(&k, "%s|%s|%s|%s|%s", m->msg->call_id->number,
+		    m->msg->call_id->host ? m->msg->call_id->host : "",
+		    m->msg->cseq->number, via->host ? via->host : "", method);
+	if (n < 0)
+		fatal("asprintf");
+	return k;
+}
+
+static struct event *
+timer_new(struct connector *c, event_callback_fn fn, struct txn *x)
+{
+	struct event *ev = evtimer_new(c->base, fn, x);
+
+	if (ev == NULL)
+		fatal("evtimer_new");
+	return ev;
+}
+
+static void
+timer_ms(struct event *ev, unsigned ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(ev, &tv);
+}
+
+/* Server side ---------------------------------------------------------- */
+
+static void
+server_send(struct connector *c, struct txn *x, const char *data, size_t len)
+{
+	if (transport_send_flow(c, x->transport, x->flow,
+	    (struct sockaddr *)&x->peer, x->peerlen, data, len) != 0)
+		log_debug("txn: response for %s could not be sent", x->method);
+}
+
+static void
+server_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct txn *x = arg;
+	struct connector *c = x->tab->c;
+	size_t n;
+
+	if (x->state == SRV_WAITING) {
+		/* the gateway never answered: the sender gets a final */
+		log_info("txn: gateway did not answer a %s in time: 408",
+		    x->method);
+		x->resp = sip_build_response(x->req, x->reqlen, 408,
+		    "Request Timeout", NULL, &n);
+		if (x->resp != NULL) {
+			x->resplen = n;
+			server_send(c, x, x->resp, n);
+		}
+	}
+	txn_free(x);
+}
+
+int
+txn_server_lookup(struct connector *c, struct sipmsg *m)
+{
+	struct txn *x;
+	char *k = server_key(m);
+
+	x = txn_find(c->txns, k, 1);
+	free(k);
+	if (x == NULL)
+		return 0;
+	if (x->state == SRV_COMPLETED && x->resp != NULL) {
+		/* a retransmitted request regenerates the final response */
+		x->transport = m->transport;
+		x->flow = m->flow;
+		server_send(c, x, x->resp, x->resplen);
+	}
+	return 1;
+}
+
+void
+txn_server_new(struct connector *c, struct sipmsg *m)
+{
+	struct txn *x;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		fatal("calloc");
+	x->tab = c->txns;
+	x->server = 1;
+	x->state = SRV_WAITING;
+	x->key = server_key(m);
+	snprintf(x->method, sizeof(x->method), "%s", sip_method(m));
+	x->transport = m->transport;
+	x->flow = m->flow;
+	memcpy(&x->peer, &m->src, sizeof(x->peer));
+	x->peerlen = m->srclen;
+	if ((x->req = malloc(m->len)) == NULL)
+		fatal("malloc");
+	memcpy(x->req, m->raw, m->len);
+	x->reqlen = m->len;
+	x->timer = timer_new(c, server_timer_cb, x);
+	timer_ms(x->timer, 64 * c->local.t1_ms);
+	txn_insert(c->txns, x);
+}
+
+void
+txn_server_respond(struct connector *c, struct sipmsg *resp)
+{
+	struct txn *x;
+	char *k;
+	int code = sip_status(resp);
+
+	k = server_key(resp);
+	x = txn_find(c->txns, k, 1);
+	free(k);
+	if (x == NULL || x->state != SRV_WAITING) {
+		/* no transaction (expired, or a stateless answer): send it
+		 * where the gateway says */
+		if (transport_send_flow(c, resp->transport, resp->flow,
+		    (struct sockaddr *)&resp->src, resp->srclen, resp->raw,
+		    resp->len) != 0)
+			log_debug("txn: stray %d from the gateway dropped",
+			    code);
+		return;
+	}
+	server_send(c, x, resp->raw, resp->len);
+	if (code < 200)
+		return;
+	x->state = SRV_COMPLETED;
+	if ((x->resp = malloc(resp->len)) == NULL)
+		fatal("malloc");
+	memcpy(x->resp, resp->raw, resp->len);
+	x->resplen = resp->len;
+	/* Timer J: absorb retransmissions on UDP; streams need none */
+	if (x->transport == LINK_TP_UDP)
+		timer_ms(x->timer, 64 * c->local.t1_ms);
+	else
+		txn_free(x);
+}
+
+void
+txn_link_down(struct connector *c)
+{
+	struct txn *x, *nx;
+	char extra[64];
+	size_t i, n;
+
+	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
+	    c->local.retry_after);
+	for (i = 0; i < TXN_BUCKETS; i++)
+		for (x = c->txns->b[i]; x != NULL; x = nx) {
+			nx = x->next;
+			if (!x->server || x->state != SRV_WAITING)
+				continue;
+			x->resp = sip_build_response(x->req, x->reqlen, 503,
+			    "Service Unavailable", extra, &n);
+			if (x->resp != NULL) {
+				x->resplen = n;
+				server_send(c, x, x->resp, n);
+			}
+			x->state = SRV_COMPLETED;
+			timer_ms(x->timer, x->transport == LINK_TP_UDP ?
+			    64 * c->local.t1_ms : 0);
+		}
+}
+
+/* Client side ---------------------------------------------------------- */
+
+/* Tell the gateway the request failed, with a response made from it. */
+static void
+client_fail(struct connector *c, struct txn *x, int code, const char *reason)
+{
+	struct sipmsg *r;
+	char *raw, extra[64] = "";
+	size_t n;
+
+	if (code == 503)
+		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
+		    c->local.retry_after);
+	log_info("txn: %s to %s failed: %d %s%s%s", x->method,
+	    x->ri.domain[0] ? x->ri.domain : "?", code, reason,
+	    x->lasterr[0] ? " - " : "", x->lasterr);
+	raw = sip_build_response(x->orig, x->origlen, code, reason, extra, &n);
+	if (raw == NULL)
+		return;
+	if ((r = sipmsg_new(raw, n)) != NULL) {
+		r->transport = LINK_TP_UDP;
+		r->src.ss_family = AF_INET;
+		r->srclen = sizeof(struct sockaddr_in);
+		if (link_send_sip(c, r, "", 0) != 0)
+			log_debug("txn: link down, %d not delivered", code);
+		sipmsg_free(r);
+	}
+	free(raw);
+}
+
+static void	client_try(struct connector *, struct txn *);
+
+static void
+client_retx_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct txn *x = arg;
+	struct connector *c = x->tab->c;
+	const struct dns_target *t = &x->targets.t[x->ti];
+	uint32_t flow;
+
+	if (x->state != CLI_TRYING && x->state != CLI_PROCEEDING)
+		return;
+	(void)transport_send_to(c, t, x->ri.domain, x->ri.verify_cert,
+	    x->out->raw, x->out->len, &flow);
+	/* Timer E doubles up to T2; after a provisional it stays at T2 */
+	x->retx_ms = x->state == CLI_PROCEEDING ? 4000 :
+	    (x->retx_ms * 2 > 4000 ? 4000 : x->retx_ms * 2);
+	timer_ms(x->retx, x->retx_ms);
+}
+
+/* Timer F (whole transaction), or the per-target timeout for failover. */
+static void
+client_fail_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct txn *x = arg;
+	struct connector *c = x->tab->c;
+
+	if (x->state == CLI_COMPLETED) {
+		txn_free(x);		/* Timer K ran out */
+		return;
+	}
+	if (!x->got_response && x->ti + 1 < x->targets.n) {
+		snprintf(x->lasterr, sizeof(x->lasterr), "no answer");
+		x->ti++;
+		client_try(c, x);
+		return;
+	}
+	client_fail(c, x, 408, "Request Timeout");
+	txn_free(x);
+}
+
+/* Our Via for this target's transport, on top of the gateway's. */
+static int
+client_set_via(struct connector *c, struct txn *x, int tp)
+{
+	osip_via_t *via;
+	char port[8], branch[64], tok[24];
+	const char *proto = tp == LINK_TP_UDP ? "UDP" : tp == LINK_TP_TCP ?
+	    "TCP" : "TLS";
+
+	via = osip_list_get(&x->out->msg->vias, 0);
+	if (via == NULL || strncmp(sip_top_branch(x->out), "z9hG4bKstc",
+	    10) != 0) {
+		if (osip_via_init(&via) != 0)
+			return -1;
+		osip_via_set_version(via, osip_strdup("2.0"));
+		random_token(tok, sizeof(tok));
+		snprintf(branch, sizeof(branch), "z9hG4bKstc%s", tok);
+		osip_via_set_branch(via, osip_strdup(branch));
+		osip_via_param_add(via, osip_strdup("rport"), NULL);
+		osip_list_add(&x->out->msg->vias, via, 0);
+	}
+	osip_free(via->protocol);
+	via->protocol = osip_strdup(proto);
+	osip_free(via->host);
+	via->host = osip_strdup(transport_via_host(c));
+	osip_free(via->port);
+	snprintf(port, sizeof(port), "%d", transport_port(c, tp));
+	via->port = osip_strdup(port);
+	return sipmsg_rebuild(x->out);
+}
+
+static void
+client_key(struct txn *x)
+{
+	txn_unlink(x);
+	free(x->key);
+	if (asprintf(&x->key, "%s|%s", sip_top_branch(x->out), x->method) < 0)
+		fatal("asprintf");
+	txn_insert(x->tab, x);
+}
+
+static void
+client_try(struct connector *c, struct txn *x)
+{
+	const struct dns_target *t;
+	char a[64];
+
+	for (; x->ti < x->targets.n; x->ti++) {
+		t = &x->targets.t[x->ti];
+		if (client_set_via(c, x, t->transport) != 0) {
+			client_fail(c, x, 500, "Server Internal Error");
+			txn_free(x);
+			return;
+		}
+		client_key(x);
+		x->transport = t->transport;
+		memcpy(&x->peer, &t->addr, sizeof(x->peer));
+		x->peerlen = t->addrlen;
+		log_debug("txn: %s to %s via %s", x->method, x->ri.domain,
+		    addr_port_str((struct sockaddr *)&t->addr, a, sizeof(a)));
+		if (transport_send_to(c, t, x->ri.domain, x->ri.verify_cert,
+		    x->out->raw, x->out->len, &x->flow) == 0)
+			break;
+		snprintf(x->lasterr, sizeof(x->lasterr), "cannot send to %s",
+		    a);
+	}
+	if (x->ti >= x->targets.n) {
+		client_fail(c, x, 503, "Service Unavailable");
+		txn_free(x);
+		return;
+	}
+	x->state = CLI_TRYING;
+	if (x->transport == LINK_TP_UDP) {
+		x->retx_ms = c->local.t1_ms;
+		timer_ms(x->retx, x->retx_ms);
+	} else
+		evtimer_del(x->retx);
+	/* fail over after a quarter of Timer F if more targets remain */
+	timer_ms(x->fail, x->ti + 1 < x->targets.n ? 16 * c->local.t1_ms :
+	    64 * c->local.t1_ms);
+}
+
+static void
+client_route_cb(struct connector *c, void *arg, struct dns_set *set,
+    const struct route_info *ri, int code)
+{
+	struct txn *x = arg;
+
+	if (x->dead) {
+		txn_free(x);
+		return;
+	}
+	if (code != 0) {
+		if (ri != NULL)
+			x->ri = *ri;
+		if (set != NULL)
+			snprintf(x->lasterr, sizeof(x->lasterr), "DNS: %s",
+			    set->text);
+		client_fail(c, x, code, sip_reason_phrase(code));
+		txn_free(x);
+		return;
+	}
+	x->ri = *ri;
+	x->targets = *set;
+	x->ti = 0;
+	client_try(c, x);
+}
+
+/* Remove Route entries naming us (loose routing, RFC 3261 16.4). */
+static void
+pop_own_routes(struct connector *c, osip_message_t *msg)
+{
+	osip_route_t *rt;
+	int port;
+
+	while ((rt = osip_list_get(&msg->routes, 0)) != NULL) {
+		if (rt->url == NULL || rt->url->host == NULL)
+			break;
+		port = rt->url->port ? atoi(rt->url->port) : 5060;
+		if (!transport_is_local(c, rt->url->host, port))
+			break;
+		osip_list_remove(&msg->routes, 0);
+		osip_route_free(rt);
+	}
+}
+
+/* Record-Route with the address the far side can reach (NAT option). */
+static void
+add_record_route(struct connector *c, osip_message_t *msg, int tp)
+{
+	osip_record_route_t *rr;
+	char uri[300];
+
+	snprintf(uri, sizeof(uri), "<sip:%s:%d;transport=%s;lr>",
+	    transport_via_host(c), transport_port(c, tp),
+	    tp == LINK_TP_UDP ? "udp" : tp == LINK_TP_TCP ? "tcp" : "tls");
+	if (osip_record_route_init(&rr) != 0)
+		return;
+	if (osip_record_route_parse(rr, uri) != 0) {
+		osip_record_route_free(rr);
+		return;
+	}
+	osip_list_add(&msg->record_routes, rr, 0);
+}
+
+void
+txn_client_start(struct connector *c, struct sipmsg *req)
+{
+	struct txn *x;
+	osip_header_t *mf = NULL;
+	char buf[16];
+	int hops = 70;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		fatal("calloc");
+	x->tab = c->txns;
+	x->state = CLI_RESOLVING;
+	snprintf(x->method, sizeof(x->method), "%s", sip_method(req));
+	if ((x->orig = malloc(req->len)) == NULL)
+		fatal("malloc");
+	memcpy(x->orig, req->raw, req->len);
+	x->origlen = req->len;
+	x->out = req;
+	x->timer = timer_new(c, client_fail_cb, x);
+	x->retx = timer_new(c, client_retx_cb, x);
+	x->fail = x->timer;
+	x->timer = NULL;
+	pop_own_routes(c, req->msg);
+	if (osip_message_get_max_forwards(req->msg, 0, &mf) >= 0 &&
+	    mf != NULL && mf->hvalue != NULL) {
+		hops = atoi(mf->hvalue);
+		if (hops <= 0) {
+			client_fail(c, x, 483, "Too Many Hops");
+			txn_free(x);
+			return;
+		}
+		snprintf(buf, sizeof(buf), "%d", hops - 1);
+		osip_free(mf->hvalue);
+		mf->hvalue = osip_strdup(buf);
+	} else
+		osip_message_set_max_forwards(req->msg, "70");
+	if (strcmp(x->method, "SUBSCRIBE") == 0)
+		add_record_route(c, req->msg, LINK_TP_TLS);
+	route_request(c, req, client_route_cb, x);
+}
+
+int
+txn_client_response(struct connector *c, struct sipmsg *resp)
+{
+	struct txn *x;
+	char *k;
+	int code = sip_status(resp);
+	osip_via_t *via;
+
+
+	if (asprintf(&k, "%s|%s", sip_top_branch(resp),
+	    resp->msg->cseq->method) < 0)
+		fatal("asprintf");
+	x = txn_find(c->txns, k, 0);
+	free(k);
+	if (x == NULL)
+		return 0;
+	if (x->state == CLI_COMPLETED)
+		return 1;		/* a retransmitted final: absorbed */
+	x->got_response = 1;
+	/* strip our Via and hand the rest to the gateway */
+	via = osip_list_get(&resp->msg->vias, 0);
+	osip_list_remove(&resp->msg->vias, 0);
+	osip_via_free(via);
+	if (sipmsg_rebuild(resp) != 0 || link_send_sip(c, resp,
+	    x->ri.community, resp->cert_domain_ok ? LINK_SIP_F_CERT_VERIFIED :
+	    0) != 0)
+		log_info("txn: response %d to %s not delivered to the gateway",
+		    code, x->method);
+	if (code < 200) {
+		x->state = CLI_PROCEEDING;
+		evtimer_del(x->fail);
+		timer_ms(x->fail, 64 * c->local.t1_ms);
+		return 1;
+	}
+	x->state = CLI_COMPLETED;
+	evtimer_del(x->retx);
+	if (x->transport == LINK_TP_UDP)
+		timer_ms(x->fail, T4_MS);	/* Timer K */
+	else
+		txn_free(x);
+	return 1;
+}
+
+void
+txn_flow_closed(struct connector *c, uint32_t flow)
+{
+	struct txn *x, *nx;
+	size_t i;
+	struct txn *todo[64];
+	size_t n = 0, j;
+
+	/* collect first: client_try may re-key (move) transactions */
+	for (i = 0; i < TXN_BUCKETS; i++)
+		for (x = c->txns->b[i]; x != NULL; x = nx) {
+			nx = x->next;
+			if (!x->server && x->flow == flow &&
+			    x->transport != LINK_TP_UDP &&
+			    (x->state == CLI_TRYING ||
+			    x->state == CLI_PROCEEDING) && n < 64)
+				todo[n++] = x;
+		}
+	for (j = 0; j < n; j++) {
+		x = todo[j];
+		snprintf(x->lasterr, sizeof(x->lasterr), "connection failed");
+		if (x->state == CLI_TRYING && x->ti + 1 < x->targets.n) {
+			x->ti++;
+			client_try(c, x);
+		} else {
+			client_fail(c, x, 503, "Service Unavailable");
+			txn_free(x);
+		}
+	}
+}
