@@ -142,7 +142,7 @@ cs_aware_set_status(struct vsess *s, struct mwUserStatus *st)
 		return;		/* logging off is CHANNEL_DESTROY, not this */
 	mwUserStatus_clear(&s->status);
 	mwUserStatus_clone(&s->status, st);
-	log_debug("%s: %s: status 0x%04x \"%s\"", s->addr, cs_sess_user(s),
+	log_debug("%s: %s: status 0x%04x \"%.80s\"", s->addr, cs_sess_user(s),
 	    st->status, st->desc ? st->desc : "");
 	/* Only the newest login's status is shown. */
 	if (LIST_FIRST(&s->pres->logins) == s)

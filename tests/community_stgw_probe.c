@@ -8,8 +8,11 @@
  *            (-g gwname | -u user -p password)
  *
  * User mode: watch ID | unwatch ID | status HEX [TEXT] | block ID... |
- *   msg ID TEXT | quit.  Events: loggedin ID, presence ID HEX [TEXT],
- *   im ID TEXT, error ID 0xREASON, refused 0xREASON, closed.
+ *   msg ID TEXT | store KEY TEXT | load KEY | resolve NAME | stall | quit.
+ *   Events: loggedin ID, presence ID HEX [TEXT], im ID TEXT,
+ *   error ID 0xREASON, refused 0xREASON, closed, saved 0xRESULT,
+ *   loaded 0xRESULT [TEXT], resolved 0xCODE [ID|NAME].  "stall" stops
+ *   reading from the server (a client that hangs).
  * Gateway mode: presence EXT HEX [TEXT] | watchint REQ EXT INT |
  *   unwatchint EXT INT | resolve REQ KIND QUERY | im EXT INT TEXT | quit.
  *   Events: ctrl open, watch_start EXT W, watch_stop EXT W,
@@ -52,6 +55,7 @@ static struct {
 	uint32_t	 ctrl;
 	GHashTable	*chans;		/* id -> struct pchan */
 	GByteArray	*in;
+	int		 stall;
 } P;
 
 static void
@@ -376,6 +380,48 @@ command(char *line)
 			}
 		}
 		im_open(NULL, a, line);
+	} else if (!P.gw && !strcmp(cmd, "store") && (a = take_id(&line))) {
+		struct mwPutBuffer *d = mwPutBuffer_new();
+		struct mwOpaque o, val = { strlen(line), (guchar *)line };
+
+		guint32_put(d, 1);
+		guint32_put(d, 1);
+		guint32_put(d, (guint32)(20 + val.len));
+		guint32_put(d, (guint32)strtoul(a, NULL, 16));
+		mwOpaque_put(d, &val);
+		mwPutBuffer_finalize(&o, d);
+		p = mwPutBuffer_new();
+		vp_put_send(p, 2, VP_STORAGE_SAVE, o.data, o.len);
+		mwOpaque_clear(&o);
+		flush_put(p);
+	} else if (!P.gw && !strcmp(cmd, "load") && (a = take_id(&line))) {
+		struct mwPutBuffer *d = mwPutBuffer_new();
+		struct mwOpaque o;
+
+		guint32_put(d, 2);
+		guint32_put(d, 1);
+		guint32_put(d, (guint32)strtoul(a, NULL, 16));
+		mwPutBuffer_finalize(&o, d);
+		p = mwPutBuffer_new();
+		vp_put_send(p, 2, VP_STORAGE_LOAD, o.data, o.len);
+		mwOpaque_clear(&o);
+		flush_put(p);
+	} else if (!P.gw && !strcmp(cmd, "resolve") && (a = take_id(&line))) {
+		struct mwPutBuffer *d = mwPutBuffer_new();
+		struct mwOpaque o;
+
+		guint32_put(d, 0);
+		guint32_put(d, 77);
+		guint32_put(d, 1);
+		mwString_put(d, a);
+		guint32_put(d, 0x0a);
+		mwPutBuffer_finalize(&o, d);
+		p = mwPutBuffer_new();
+		vp_put_send(p, 3, VP_RESOLVE_LOOKUP, o.data, o.len);
+		mwOpaque_clear(&o);
+		flush_put(p);
+	} else if (!P.gw && !strcmp(cmd, "stall")) {
+		P.stall = 1;
 	} else if (P.gw && !strcmp(cmd, "presence") && (a = take_id(&line)) &&
 	    (b = take_id(&line))) {
 		m.type = STGW_MSG_PRESENCE;
@@ -493,6 +539,59 @@ on_send(struct mwMsgChannelSend *m)
 			    snap.status.desc ? snap.status.desc : "");
 			mwAwareSnapshot_clear(&snap);
 		}
+		mwGetBuffer_free(b);
+		return;
+	}
+	if (m->head.channel == 2 && !P.gw) {
+		guint32 req, res, cnt = 0, ilen, key;
+		struct mwOpaque v = { 0, NULL };
+
+		b = mwGetBuffer_wrap(&m->data);
+		guint32_get(b, &req);
+		guint32_get(b, &res);
+		if (m->type == VP_STORAGE_SAVED) {
+			out("saved 0x%08x", res);
+		} else if (m->type == VP_STORAGE_LOADED) {
+			guint32_get(b, &cnt);
+			if (cnt > 0) {
+				guint32_get(b, &ilen);
+				guint32_get(b, &key);
+				mwOpaque_get(b, &v);
+			}
+			out("loaded 0x%08x%s%.*s", res, cnt ? " " : "",
+			    (int)v.len, v.data ? (char *)v.data : "");
+			mwOpaque_clear(&v);
+		}
+		mwGetBuffer_free(b);
+		return;
+	}
+	if (m->head.channel == 3 && !P.gw) {
+		guint32 z, sid, code, cnt = 0, rcode, matches = 0, type;
+		char *q = NULL, *id = NULL, *name = NULL, *desc = NULL;
+
+		b = mwGetBuffer_wrap(&m->data);
+		guint32_get(b, &z);
+		guint32_get(b, &sid);
+		guint32_get(b, &code);
+		guint32_get(b, &cnt);
+		if (cnt > 0) {
+			guint32_get(b, &z);
+			guint32_get(b, &rcode);
+			mwString_get(b, &q);
+			guint32_get(b, &matches);
+			if (matches > 0) {
+				mwString_get(b, &id);
+				mwString_get(b, &name);
+				mwString_get(b, &desc);
+				guint32_get(b, &type);
+			}
+		}
+		out("resolved 0x%08x%s%s%s%s", code, id ? " " : "",
+		    id ? id : "", id ? "|" : "", name ? name : "");
+		g_free(q);
+		g_free(id);
+		g_free(name);
+		g_free(desc);
 		mwGetBuffer_free(b);
 		return;
 	}
@@ -647,7 +746,7 @@ main(int argc, char *argv[])
 	if ((P.fd = dial(host, port, src)) == -1)
 		return 1;
 	login();
-	P.next = 2;
+	P.next = 4;
 	if (P.gw) {
 		P.ctrl = 1;
 		ap = mwPutBuffer_new();
@@ -655,8 +754,11 @@ main(int argc, char *argv[])
 		mwPutBuffer_finalize(&add, ap);
 		open_service(1, STGW_SERVICE, STGW_SERVICE, STGW_VERSION, &add);
 		mwOpaque_clear(&add);
-	} else
+	} else {
 		open_service(1, VP_SRVC_AWARE, VP_SRVC_AWARE, 0x00030005, NULL);
+		open_service(2, VP_SRVC_STORAGE, VP_PROTO_STORAGE, 1, NULL);
+		open_service(3, VP_SRVC_RESOLVE, VP_SRVC_RESOLVE, 0, NULL);
+	}
 	for (;;) {
 		while (have_msg()) {
 			struct mwMessage *m = read_msg();
@@ -666,7 +768,7 @@ main(int argc, char *argv[])
 		}
 		pfd[0].fd = 0;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = P.fd;
+		pfd[1].fd = P.stall ? -1 : P.fd;
 		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, -1) == -1)
 			continue;

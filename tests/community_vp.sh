@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# stcommunity's own VP services and limits, with scripted clients
+# (community_stgw_probe) and raw bytes: stored lists (no empty success,
+# persisted across a restart), resolve, wrong passwords, privacy, offline
+# recipients, both second-login policies, malformed and oversized frames,
+# a client that stops reading, SIGHUP reload of the users file.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/community_lib.sh"
+
+PROBE=$top_builddir/tests/community_stgw_probe
+[ -x "$PROBE" ] || t_skip "community_stgw_probe not built"
+
+login() {	# login NAME USER [PASSWORD]
+	local name=$1 user=$2 pw=${3:-$(cs_password "$2")}
+	t_fifo "$name"
+	"$PROBE" -H "$CS_ADDR" -P "$CS_PORT" -u "$user" -p "$pw" \
+		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
+	T_PIDS+=("$!"); echo "$!" >"$T/$name.pid"
+}
+cmd() { printf '%s\n' "$2" >&"${T_FD[$1]}"; }
+count() { grep -c -- "$2" "$T/$1.out"; }
+
+CS_SETTINGS="[community]
+UsersFile = $T/users
+StorageDir = $T/storage
+MaxOutput = 65536
+MaxFrame = 8192"
+cs_start alice bob dave || { t_fail "stcommunity starts"; t_done; exit; }
+
+login a alice
+login b bob
+t_expect "alice logs in" "$T/a.out" '^loggedin alice$'
+t_expect "bob logs in" "$T/b.out" '^loggedin bob$'
+login w alice wrong-password
+t_expect "wrong password: incorrect login" "$T/w.out" '^refused 0x80000211$'
+login u nobody whatever
+t_expect "unknown user: incorrect login" "$T/u.out" '^refused 0x80000211$'
+
+# Storage: nothing stored is "not found", never an empty success.
+cmd a "load 0"
+t_expect "nothing stored: not found" "$T/a.out" '^loaded 0x80000001$'
+LIST='Version=3.1.3;G Friends2 Friends O;U bob1:: Bob,'
+cmd a "store 0 $LIST"
+t_expect "save ok" "$T/a.out" '^saved 0x00000000$'
+cmd a "load 0"
+t_expect "load returns what was saved" "$T/a.out" "^loaded 0x00000000 $LIST$"
+cmd b "load 0"
+t_expect "bob's list is his own" "$T/b.out" '^loaded 0x80000001$'
+
+# Resolve.
+cmd a "resolve bob"
+t_expect "resolve an id" "$T/a.out" '^resolved 0x00000000 bob\|Bob User$'
+cmd a "resolve bob@alpha.example"
+t_expect "resolve an e-mail address" "$T/a.out" '^resolved 0x00000000 bob\|'
+cmd a "resolve nobody"
+t_expect "resolve an unknown name" "$T/a.out" '^resolved 0x80000005$'
+
+# Presence and privacy.
+cmd a "watch bob"
+t_expect "alice sees bob" "$T/a.out" '^presence bob 20$'
+cmd b "status 60 out to lunch"
+t_expect "alice sees bob away" "$T/a.out" '^presence bob 60 out to lunch$'
+cmd b "block alice"
+t_expect "blocked: alice sees bob offline" "$T/a.out" '^presence bob 0$'
+cmd a "msg bob are you there"
+t_expect "blocked: alice's IM is refused" "$T/a.out" '^error bob 0x80000210$'
+cmd b "block"
+t_expect "unblocked: alice sees bob again" "$T/a.out" '^presence bob 60 out to lunch$'
+cmd a "msg bob hi bob"
+t_expect "IM after unblocking" "$T/b.out" '^im alice hi bob$'
+
+# Second login (allow): the newest login gets new IMs.
+login a2 alice
+t_expect "second login allowed" "$T/a2.out" '^loggedin alice$'
+login d0 dave
+t_expect "dave logs in" "$T/d0.out" '^loggedin dave$'
+cmd d0 "msg alice to the newest"
+t_expect "a new conversation goes to the newest login" "$T/a2.out" \
+	'^im dave to the newest$'
+cmd d0 "quit"
+cmd a2 "quit"
+sleep 0.3
+n=$(count a 'closed')
+[ "$n" = 0 ] && t_pass "the first login stays" || t_fail "the first login stays"
+
+# Malformed input closes only that connection.
+printf '\x80\x00\x00\x00\x0c\x00\x01\x00\x00\x00\x00\x00\x00\x17\x00\x00\x05' \
+	>"$T/bad1.bin"
+(exec 3<>"/dev/tcp/$CS_ADDR/$CS_PORT"; cat "$T/bad1.bin" >&3; sleep 0.5) 2>/dev/null
+t_expect "a malformed message is logged" "$T/community.log" 'malformed message'
+printf '\x00\x7f\xff\xff\x00\x00' >"$T/bad2.bin"
+(exec 3<>"/dev/tcp/$CS_ADDR/$CS_PORT"; cat "$T/bad2.bin" >&3; sleep 0.5) 2>/dev/null
+t_expect "an oversized frame is logged" "$T/community.log" 'exceeds MaxFrame'
+cmd b "status 20 back"
+t_expect "others are not affected" "$T/a.out" '^presence bob 20 back$'
+
+# A client that stops reading is dropped once its output reaches MaxOutput.
+login d dave
+t_expect "dave logs in" "$T/d.out" '^loggedin dave$'
+cmd d "watch bob"
+t_expect "dave sees bob" "$T/d.out" '^presence bob 20 back$'
+cmd d "stall"
+sleep 0.2
+TEXT=$(head -c 3000 /dev/zero | tr '\0' x)
+for i in $(seq 1 4000); do printf 'status 20 %s\n' "$TEXT"; done >&"${T_FD[b]}"
+t_expect "the stalled client is dropped" "$T/community.log" \
+	'dave: closed: output buffer full' 20
+cmd b "status 60 done"
+t_expect "the others still get updates" "$T/a.out" '^presence bob 60 done$' 15
+
+# SIGHUP reloads the users file: a new user can log in, a bad file is refused.
+cs_add_user erin "$(cs_password erin)"
+kill -HUP "$(t_pid community)"
+t_expect "reload logged" "$T/community.log" 'users file .*: 4 users'
+login e erin
+t_expect "a user added by SIGHUP logs in" "$T/e.out" '^loggedin erin$'
+echo 'broken line' >>"$T/users"
+kill -HUP "$(t_pid community)"
+t_expect "a bad users file is reported with file:line" "$T/community.log" \
+	'users:5: expected id:hash:mail:name'
+login e2 erin
+t_expect "... and the last good one is kept" "$T/e2.out" '^loggedin erin$'
+sed -i '$d' "$T/users"
+cs_stop
+
+# Restart with SecondLogin = kick: the stored list survived.
+mv "$T/community.log" "$T/community-1.log"
+CS_SETTINGS="[community]
+UsersFile = $T/users
+StorageDir = $T/storage
+SecondLogin = kick"
+cs_write_conf
+t_start community "$STCOMMUNITY" -D -v -c "$T/conf"
+t_wait_tcp "$CS_ADDR" "$CS_PORT" 15 || t_fail "stcommunity restarts"
+login k1 alice
+t_expect "alice logs in after restart" "$T/k1.out" '^loggedin alice$'
+cmd k1 "load 0"
+t_expect "the stored list survived the restart" "$T/k1.out" "^loaded 0x00000000 $LIST$"
+login k2 alice
+t_expect "kick: the second login succeeds" "$T/k2.out" '^loggedin alice$'
+t_expect "kick: the first is closed with 0x80000227" "$T/k1.out" '^closed 0x80000227$'
+cs_stop
+
+t_done
