@@ -33,7 +33,7 @@
  */
 #define RETRY_SECS	2
 
-enum ldap_state { L_DOWN, L_CONNECTING, L_BINDING, L_READY };
+enum ldap_state { L_DOWN, L_CONNECTING, L_STARTTLS, L_BINDING, L_READY };
 
 struct lq {				/* a lookup */
 	TAILQ_ENTRY(lq) entry;
@@ -50,11 +50,13 @@ struct cid_ldap {
 	int		 fd;
 	struct event	*ev;
 	int		 bind_msgid;
+	int		 tls_msgid;
 	time_t		 last_fail;
 	TAILQ_HEAD(, lq) q;
 };
 
 static void lq_send_all(struct cid_ldap *);
+static void cl_bind(struct cid_ldap *);
 
 /* The one place that turns an LDAP error into words. */
 static const char *
@@ -259,6 +261,25 @@ bind_result(struct cid_ldap *l, LDAPMessage *res)
 }
 
 static void
+starttls_result(struct cid_ldap *l, LDAPMessage *res)
+{
+	int err, rc;
+
+	rc = ldap_parse_result(l->ld, res, &err, NULL, NULL, NULL, NULL, 0);
+	if (rc != LDAP_SUCCESS || err != LDAP_SUCCESS) {
+		cl_drop(l, rc != LDAP_SUCCESS ? lerr(rc) : lerr(err));
+		return;
+	}
+	/* The server said yes: the handshake follows at once (bounded by
+	 * the socket timeouts). */
+	if ((rc = ldap_install_tls(l->ld)) != LDAP_SUCCESS) {
+		cl_drop(l, lerr(rc));
+		return;
+	}
+	cl_bind(l);
+}
+
+static void
 ldap_read_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct cid_ldap *l = arg;
@@ -280,7 +301,9 @@ ldap_read_cb(evutil_socket_t fd, short ev, void *arg)
 			cl_drop(l, lerr(err));
 			return;
 		}
-		if (l->state == L_BINDING && ldap_msgid(res) == l->bind_msgid)
+		if (l->state == L_STARTTLS && ldap_msgid(res) == l->tls_msgid)
+			starttls_result(l, res);
+		else if (l->state == L_BINDING && ldap_msgid(res) == l->bind_msgid)
 			bind_result(l, res);
 		else
 			search_result(l, res);
@@ -306,8 +329,6 @@ ldap_connected_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct cid_ldap *l = arg;
 	struct gw_settings *s = &l->gw->set;
-	struct berval cred = { 0, NULL };
-	char *pw = NULL;
 	int err = 0, rc, v3 = LDAP_VERSION3, ldaps;
 	socklen_t elen = sizeof(err);
 
@@ -341,13 +362,36 @@ ldap_connected_cb(evutil_socket_t fd, short ev, void *arg)
 			    s->ldap_ca);
 		ldap_set_option(l->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
 		ldap_set_option(l->ld, LDAP_OPT_X_TLS_NEWCTX, &newctx);
-		rc = ldaps ? ldap_install_tls(l->ld) :
-		    ldap_start_tls_s(l->ld, NULL, NULL);
+	}
+	l->ev = event_new(l->gw->base, fd, EV_READ | EV_PERSIST, ldap_read_cb,
+	    l);
+	event_add(l->ev, NULL);
+	if (s->ldap_starttls && !ldaps) {
+		/* The extended operation is asynchronous like a search. */
+		rc = ldap_start_tls(l->ld, NULL, NULL, &l->tls_msgid);
 		if (rc != LDAP_SUCCESS) {
 			cl_drop(l, lerr(rc));
 			return;
 		}
+		l->state = L_STARTTLS;
+		return;
 	}
+	if (ldaps && (rc = ldap_install_tls(l->ld)) != LDAP_SUCCESS) {
+		cl_drop(l, lerr(rc));
+		return;
+	}
+	cl_bind(l);
+}
+
+/* The simple bind, asynchronous; the password is wiped at once. */
+static void
+cl_bind(struct cid_ldap *l)
+{
+	struct gw_settings *s = &l->gw->set;
+	struct berval cred = { 0, NULL };
+	char *pw = NULL;
+	int rc;
+
 	if (s->ldap_pwfile != NULL) {
 		if ((pw = read_password(s->ldap_pwfile)) == NULL) {
 			cl_drop(l, "no bind password");
@@ -367,9 +411,6 @@ ldap_connected_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	l->state = L_BINDING;
-	l->ev = event_new(l->gw->base, fd, EV_READ | EV_PERSIST, ldap_read_cb,
-	    l);
-	event_add(l->ev, NULL);
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "privdrop.h"
 
 static void
 usage(void)
@@ -225,6 +226,10 @@ main(int argc, char *argv[])
 		log_warnx("no configuration directory (-c or ConfigDir)");
 		rc = 1;
 	} else if ((gw.conf = load_docs(gw.set.confdir, NULL, 0)) == NULL)
+		rc = 1;
+	/* The bind password must be the daemon's secret alone. */
+	if (gw.set.ldap_pwfile != NULL &&
+	    secret_file_check(gw.set.ldap_pwfile) != 0)
 		rc = 1;
 	if (rc == 0 && gw.set.tls_cert == NULL)
 		log_warnx("%s: TLSCert/TLSKey/TLSCA not set: the link listener "

@@ -1,0 +1,172 @@
+#!/bin/bash
+# ConvertID through LDAP: stsipgateway against a throw-away slapd
+# (StartTLS required, bind DN + password file), stcommunity and stclient
+# on the Sametime side, the test peer on the SIP side.  The directory
+# stalls (SIGSTOP), dies and comes back during the test.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/tls.sh"
+. "$top_srcdir/tests/lib/slapd.sh"
+
+for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT"; do
+	[ -x "$p" ] || t_skip "$p not built"
+done
+PEER=$top_builddir/tests/gateway_sippeer
+[ -x "$PEER" ] || t_skip "gateway_sippeer not built"
+slapd_available || t_skip "slapd not installed"
+
+VP_ADDR=$(t_addr 1)
+GW_ADDR=$(t_addr 2)
+LDAP_ADDR=$(t_addr 3)
+D=$T/conf
+mkdir -p "$D/ExternCommunity" "$D/CommunityConnector" "$T/storage"
+cat >"$D/CommunityConnectivity.ini" <<EOF
+[CommunityConnectivity]
+VPMX_HOSTNAME = $VP_ADDR
+VPMX_PORT = 1533
+CommunityTrustedIps = 127.0.0.0/8
+EOF
+cat >"$D/CommunityGateway.ini" <<EOF
+[CommunityGateway]
+SupportExternalCommunities = true
+ConvertID = true
+EOF
+cat >"$D/ExternCommunity/beta.ini" <<EOF
+[ExternCommunity]
+CommunityName = beta
+Domains = beta.example
+DNS = 127.0.0.99
+Transport = udp
+EOF
+cat >"$D/CommunityConnector/edge1.ini" <<EOF
+[CommunityConnector]
+ConnectorName = edge1
+IP = 127.0.0.98
+SupportedCommunities = beta
+EOF
+
+# Internal IDs are uids; Internet addresses differ from them on purpose.
+h=$(printf 'pw\n' | "$STCOMMUNITY" -P)
+printf 'alice:%s::\ndave:%s::\n' "$h" "$h" >"$T/users"
+cat >"$T/community.conf" <<EOF
+[community]
+UsersFile = $T/users
+StorageDir = $T/storage
+EOF
+
+t_ca "$T/pki"
+t_cert "$T/pki" gw gateway "ip:$GW_ADDR"
+t_cert "$T/pki" edge edge1 "dns:edge1"
+t_cert "$T/pki" ldap ldap "ip:$LDAP_ADDR"
+
+slapd_init "$T/ldap"
+slapd_user alice 'x' alice.anders@alpha.example 'Alice'
+slapd_user dave 'x' dave.d@alpha.example 'Dave'
+slapd_user frank 'x' frank.f@alpha.example 'Frank'
+SLAPD_REQUIRE_TLS=1 slapd_tls "$T/pki/ldap.pem" "$T/pki/ldap.key" "$T/pki/ca.pem"
+slapd_start "$LDAP_ADDR" 3890 || { t_fail "slapd starts"; t_done; exit; }
+
+printf '%s\n' "$SLAPD_ROOTPW" >"$T/ldap.pw"
+chmod 600 "$T/ldap.pw"
+cat >"$T/gw.conf" <<EOF
+[stsipgateway]
+GatewayName = gw-alpha
+LinkListen = $GW_ADDR
+TLSCert = $T/pki/gw.pem
+TLSKey = $T/pki/gw.key
+TLSCA = $T/pki/ca.pem
+ControlSocket = $T/gw.sock
+LdapURL = $SLAPD_URL
+LdapStartTLS = true
+LdapCACert = $T/pki/ca.pem
+LdapBindDN = $SLAPD_ROOTDN
+LdapBindPasswordFile = $T/ldap.pw
+LdapSearchBase = $SLAPD_BASE
+LdapPersonFilter = (objectClass=inetOrgPerson)
+LdapTimeout = 2
+CacheNegativeTTL = 1
+SipTimeout = 5
+EOF
+
+# A password file others may read is refused.
+chmod 644 "$T/ldap.pw"
+"$STGATEWAY" -n -c "$D" -f "$T/gw.conf" 2>"$T/check.log" &&
+	t_fail "group/world-readable password file refused" ||
+	t_pass "group/world-readable password file refused"
+t_expect "the refusal names the file" "$T/check.log" "ldap.pw"
+chmod 600 "$T/ldap.pw"
+
+t_start community "$STCOMMUNITY" -D -c "$D" -f "$T/community.conf"
+t_wait_tcp "$VP_ADDR" 1533 15 || { t_fail "stcommunity starts"; t_done; exit; }
+t_start gateway "$STGATEWAY" -d -c "$D" -f "$T/gw.conf"
+t_wait_tcp "$GW_ADDR" 5070 15 || { t_fail "gateway listens"; t_done; exit; }
+t_expect "gateway session up" "$T/gateway.log" "session with .* up"
+
+t_fifo peer
+"$PEER" "$T/pki/edge.pem" "$T/pki/edge.key" "$T/pki/ca.pem" edge1 \
+	"$GW_ADDR" 5070 <"$T/peer.in" >"$T/peer.log" 2>"$T/peer.err.log" &
+T_PIDS+=("$!")
+peer() { printf '%s\n' "$*" >&"${T_FD[peer]}"; }
+t_expect "link up" "$T/peer.log" "^up gw-alpha$"
+
+for u in alice dave; do
+	t_fifo "$u"
+	"$STCLIENT" -H "$VP_ADDR" -P 1533 -u "$u" -p pw <"$T/$u.in" \
+		>"$T/$u.log" 2>"$T/$u.err.log" &
+	T_PIDS+=("$!")
+	t_expect "$u logs in" "$T/$u.log" "^loggedin $u"
+done
+alice() { printf '%s\n' "$*" >&"${T_FD[alice]}"; }
+
+# Internal ID -> address for what leaves.
+alice watch "@E bob@beta.example"
+t_expect "SUBSCRIBE From alice's LDAP mail (StartTLS, bound)" "$T/peer.log" \
+	"^from <sip:alice.anders@alpha.example>"
+alice msg "@E bob@beta.example" hi from ldap
+for i in $(seq 50); do
+	grep -A4 '^req MESSAGE sip:bob@beta.example' "$T/peer.log" |
+		grep -q '^from <sip:alice.anders@alpha.example>' && break
+	sleep 0.1
+done
+grep -A4 '^req MESSAGE sip:bob@beta.example' "$T/peer.log" |
+	grep -q '^from <sip:alice.anders@alpha.example>' &&
+	t_pass "MESSAGE From alice's LDAP mail" ||
+	t_fail "MESSAGE From alice's LDAP mail"
+# Address -> internal ID for what arrives.
+peer message bob@beta.example alice.anders@alpha.example hello alice
+t_expect "MESSAGE to the LDAP mail reaches alice" "$T/alice.log" \
+	"^im @E bob@beta.example hello alice"
+t_expect "... and is answered 200" "$T/peer.log" "^resp MESSAGE 200"
+peer message bob@beta.example nobody@alpha.example hi
+t_expect "no such address in LDAP: 404" "$T/peer.log" "^resp MESSAGE 404"
+
+# A stalled directory: the lookup fails cleanly within LdapTimeout, and the
+# gateway keeps serving what it has cached meanwhile.
+kill -STOP "$(t_pid slapd)"
+n200=$(grep -c '^resp MESSAGE 200' "$T/peer.log")
+peer message bob@beta.example dave.d@alpha.example hi dave
+peer message bob@beta.example alice.anders@alpha.example cached
+t_expect "cached address answered while LDAP stalls" "$T/alice.log" \
+	"^im @E bob@beta.example cached$" 2
+t_expect "stalled directory: 480, not a hang" "$T/peer.log" "^resp MESSAGE 480" 6
+kill -CONT "$(t_pid slapd)"
+
+# The directory dies: clean 480; it comes back: served again, no restart.
+slapd_stop
+peer message bob@beta.example frank.f@alpha.example hi frank
+for i in $(seq 60); do
+	[ "$(grep -c '^resp MESSAGE 480' "$T/peer.log")" -ge 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c '^resp MESSAGE 480' "$T/peer.log")" -ge 2 ] &&
+	t_pass "directory down: 480" || t_fail "directory down: 480"
+t_start slapd "$SLAPD_BIN" -d 0 -f "$SLAPD_DIR/slapd.conf" -h "$SLAPD_URL/"
+t_wait_tcp "$LDAP_ADDR" 3890 15
+sleep 2		# the gateway tries a dead directory at most every 2 s
+peer message bob@beta.example dave.d@alpha.example back again
+t_expect "directory back: dave gets the IM without a gateway restart" \
+	"$T/dave.log" "^im @E bob@beta.example back again" 10
+
+t_stop gateway
+t_expect_not "gateway exits without sanitizer reports" "$T/gateway.log" \
+	"Sanitizer|runtime error"
+t_done
