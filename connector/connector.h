@@ -141,6 +141,8 @@ int	 sip_parse_internal(struct sipmsg *);
  * NULL when raw has no usable Via.  to_tag added when To has none. */
 char	*sip_build_response(const char *raw, size_t len, int code,
 	    const char *reason, const char *extra, size_t *outlen);
+char	*sip_build_response_any(const char *raw, size_t len, int code,
+	    const char *reason, const char *extra, size_t *outlen);
 /* Re-serialises m->msg into m->raw; 0 / -1. */
 int	 sipmsg_rebuild(struct sipmsg *);
 const char *sip_method(const struct sipmsg *);

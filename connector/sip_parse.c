@@ -257,9 +257,27 @@ resp_hdrs_free(struct resp_hdrs *h)
 	free(h->cseq);
 }
 
+static char	*build_response(const char *, size_t, int, const char *,
+		    const char *, size_t *, int);
+
 char *
 sip_build_response(const char *raw, size_t len, int code, const char *reason,
     const char *extra, size_t *outlen)
+{
+	return build_response(raw, len, code, reason, extra, outlen, 1);
+}
+
+/* For the gateway's own requests, which may carry no Via at all. */
+char *
+sip_build_response_any(const char *raw, size_t len, int code,
+    const char *reason, const char *extra, size_t *outlen)
+{
+	return build_response(raw, len, code, reason, extra, outlen, 0);
+}
+
+static char *
+build_response(const char *raw, size_t len, int code, const char *reason,
+    const char *extra, size_t *outlen, int need_via)
 {
 	struct resp_hdrs h;
 	struct scan sc;
@@ -269,7 +287,7 @@ sip_build_response(const char *raw, size_t len, int code, const char *reason,
 
 	memset(&h, 0, sizeof(h));
 	raw_scan(raw, len, &sc, collect_cb, &h);
-	if (h.nvia == 0)
+	if (h.nvia == 0 && need_via)
 		goto done;
 	addtag = code > 100 && h.to != NULL && strstr(h.to, "tag=") == NULL;
 	random_token(tag, sizeof(tag));
@@ -281,7 +299,7 @@ sip_build_response(const char *raw, size_t len, int code, const char *reason,
 		fatal("malloc");
 	n = snprintf(out, cap, "SIP/2.0 %d %s\r\n%.*s%s%s%s%s%s%s%s%s%s%s"
 	    "%s%s%s%s%sServer: stsipconnector\r\nContent-Length: 0\r\n\r\n",
-	    code, reason, (int)h.vlen, h.vias,
+	    code, reason, (int)h.vlen, h.vias ? h.vias : "",
 	    h.from ? "From: " : "", h.from ? h.from : "", h.from ? "\r\n" : "",
 	    h.to ? "To: " : "", h.to ? h.to : "", addtag ? ";tag=" : "",
 	    addtag ? tag : "", h.to ? "\r\n" : "",

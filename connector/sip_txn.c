@@ -48,6 +48,7 @@ struct txn {
 	size_t		 ti;		/* current target */
 	int		 got_response;
 	int		 dead;		/* freed when the resolver returns */
+	int		 rr_added;	/* our Record-Route is on top */
 	char		 lasterr[320];
 };
 
@@ -358,7 +359,8 @@ client_fail(struct connector *c, struct txn *x, int code, const char *reason)
 	log_info("txn: %s to %s failed: %d %s%s%s", x->method,
 	    x->ri.domain[0] ? x->ri.domain : "?", code, reason,
 	    x->lasterr[0] ? " - " : "", x->lasterr);
-	raw = sip_build_response(x->orig, x->origlen, code, reason, extra, &n);
+	raw = sip_build_response_any(x->orig, x->origlen, code, reason, extra,
+	    &n);
 	if (raw == NULL)
 		return;
 	if ((r = sipmsg_new(raw, n)) != NULL) {
@@ -413,6 +415,8 @@ client_fail_cb(evutil_socket_t fd, short what, void *arg)
 	txn_free(x);
 }
 
+static void	add_record_route(struct connector *, osip_message_t *, int);
+
 /* Our Via for this target's transport, on top of the gateway's. */
 static int
 client_set_via(struct connector *c, struct txn *x, int tp)
@@ -441,6 +445,18 @@ client_set_via(struct connector *c, struct txn *x, int tp)
 	osip_free(via->port);
 	snprintf(port, sizeof(port), "%d", transport_port(c, tp));
 	via->port = osip_strdup(port);
+	if (strcmp(x->method, "SUBSCRIBE") == 0) {
+		/* our Record-Route names the transport of this target */
+		if (x->rr_added) {
+			osip_record_route_t *rr;
+
+			rr = osip_list_get(&x->out->msg->record_routes, 0);
+			osip_list_remove(&x->out->msg->record_routes, 0);
+			osip_record_route_free(rr);
+		}
+		add_record_route(c, x->out->msg, tp);
+		x->rr_added = 1;
+	}
 	return sipmsg_rebuild(x->out);
 }
 
@@ -594,8 +610,6 @@ txn_client_start(struct connector *c, struct sipmsg *req)
 		mf->hvalue = osip_strdup(buf);
 	} else
 		osip_message_set_max_forwards(req->msg, "70");
-	if (strcmp(x->method, "SUBSCRIBE") == 0)
-		add_record_route(c, req->msg, LINK_TP_TLS);
 	route_request(c, req, client_route_cb, x);
 }
 

@@ -23,6 +23,8 @@ DOCS=$T/docs
 PKI=$T/pki
 
 cn_setup() {
+	# the connector drops to "nobody" and must reach its runtime dir
+	chmod 711 "$T"
 	t_ca "$PKI"
 	t_cert "$PKI" conn conn1.alpha.example dns:conn1.alpha.example
 	t_cert "$PKI" gw gw.alpha.example dns:gw.alpha.example
@@ -81,7 +83,7 @@ name = conn1
 cert = $PKI/conn.pem
 key = $PKI/conn.key
 ca = $PKI/ca.pem
-gateway = $C:5070
+gateway = ${CN_GW:-$C:5070}
 dns = $C@5353
 rundir = $T/run
 user = nobody

@@ -12,7 +12,7 @@
  * "push" (push DOCDIR again), "code N", "quit".
  * stdout, one line per event: "HELLO name", "CONFIG_ACK gen",
  * "ERROR code text", "REQ METHOD tp=T from=A:P community=C flags=F",
- * "RESP CODE METHOD community=C", "DOWN why".
+ * "RESP CODE METHOD callid=X community=C", "DOWN why".
  */
 #include "config.h"
 
@@ -140,8 +140,9 @@ on_sip(struct peer *p, const struct link_sip *ls)
 	}
 	link_sip_get_addr(ls, &ss, &sl);
 	if (!m->is_request) {
-		printf("RESP %d %s community=%s\n", m->msg->status_code,
-		    m->msg->cseq->method, ls->community);
+		printf("RESP %d %s callid=%s community=%s\n",
+		    m->msg->status_code, m->msg->cseq->method,
+		    m->msg->call_id->number, ls->community);
 		sipmsg_free(m);
 		return;
 	}

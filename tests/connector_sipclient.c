@@ -192,6 +192,21 @@ print_status(const char *name, const char *msg)
 		printf("%s: unparsable\n", name);
 }
 
+/* Prints the first header named h (with its leading newline) as TAG. */
+static void
+print_header(const char *msg, const char *h, const char *tag)
+{
+	const char *p = strcasestr(msg, h), *e;
+
+	if (p == NULL)
+		return;
+	p += strlen(h);
+	while (*p == ' ')
+		p++;
+	e = strpbrk(p, "\r\n");
+	printf("%s %.*s\n", tag, e ? (int)(e - p) : (int)strlen(p), p);
+}
+
 static int
 run_server(const struct sockaddr *sa, socklen_t sl, int code,
     const char *certf, const char *keyf, const char *ca)
@@ -242,6 +257,8 @@ run_server(const struct sockaddr *sa, socklen_t sl, int code,
 			continue;
 		if (sscanf(msg, "%63s %255s", m, u) == 2)
 			printf("REQ %s %s\n", m, u);
+		print_header(msg, "\nVia:", "VIA");
+		print_header(msg, "\nRecord-Route:", "RR");
 		resp = sip_build_response(msg, strlen(msg), code,
 		    sip_reason_phrase(code), NULL, &n);
 		if (resp == NULL)
