@@ -234,11 +234,16 @@ void	 route_request(struct connector *, struct sipmsg *, route_cb,
 struct sdns *sdns_new(struct event_base *, const char *forwarder);
 void	 sdns_free(struct sdns *);
 /*
- * The address set of a SIP server: host is an IP literal or a name; with
- * use_srv the SRV records of host come first (_sips._tcp, _sip._tcp,
- * _sip._udp, in RFC 2782 priority/weight order), then A/AAAA of host on
- * defport with deftp.  cb is always called from the loop, never inside.
+ * The address set of a SIP server: host is an IP literal or a name; the
+ * SRV records of host named in use_srv (DNS_SRV_* bits) come first, in that
+ * order and RFC 2782 priority/weight order within each; without any, A/AAAA
+ * of host on defport with deftp.  cb is always called from the loop, never
+ * inside.
  */
+#define DNS_SRV_SIPS_TCP	0x01
+#define DNS_SRV_SIP_TCP		0x02
+#define DNS_SRV_SIP_UDP		0x04
+#define DNS_SRV_ALL		0x07
 void	 sdns_resolve_server(struct sdns *, const char *host, int use_srv,
 	    int defport, int deftp, dns_set_cb, void *arg);
 

@@ -537,9 +537,11 @@ sdns_resolve_server(struct sdns *d, const char *host, int use_srv,
 	rs->phase = 1;
 	rs->pending = 1;
 	for (s = 0; s < 3; s++) {
-		struct srv_wait *sw = calloc(1, sizeof(*sw));
+		struct srv_wait *sw;
 
-		if (sw == NULL)
+		if (!(use_srv & (1 << s)))
+			continue;
+		if ((sw = calloc(1, sizeof(*sw))) == NULL)
 			fatal("calloc");
 		sw->rs = rs;
 		sw->idx = s;

@@ -133,9 +133,12 @@ route_request(struct connector *c, struct sipmsg *m, route_cb cb, void *arg)
 		port = ext->port;
 		use_srv = 0;
 	} else {
+		/* only the document's transport: a community that wants
+		 * TLS is never reached in clear text by a fallback */
 		snprintf(host, sizeof(host), "%s", dom);
 		port = ext->port;
-		use_srv = 1;
+		use_srv = tp == LINK_TP_TLS ? DNS_SRV_SIPS_TCP :
+		    tp == LINK_TP_TCP ? DNS_SRV_SIP_TCP : DNS_SRV_SIP_UDP;
 	}
 	log_debug("route: %s -> %s%s port %d", dom, host,
 	    use_srv ? " (SRV first)" : "", port);

@@ -110,6 +110,7 @@ trust_check(struct connector *c, struct sipmsg *m, trust_cb cb)
 	host = ext->dns != NULL && *ext->dns ? ext->dns : domain;
 	tp = ext->transport == NSF_TP_UDP ? LINK_TP_UDP :
 	    ext->transport == NSF_TP_TCP ? LINK_TP_TCP : LINK_TP_TLS;
-	sdns_resolve_server(c->dns, host, host == domain, ext->port, tp,
+	sdns_resolve_server(c->dns, host, host == domain ? DNS_SRV_ALL : 0,
+	    ext->port, tp,
 	    trust_dns_cb, tw);
 }

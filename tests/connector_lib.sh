@@ -75,7 +75,7 @@ EOT
 		"SRV:_sip._tcp.beta.example:sip.beta.example:5060:10:10" \
 		"A:sip.beta.example:$B" \
 		"A:proxy.delta.example:$B" \
-		"A:gamma.example:$B"
+		"A:gamma.example:$B" ${CN_DNS_EXTRA:-}
 	cat >"$T/conn.conf" <<EOT
 # stsipconnector test configuration
 [connector]
