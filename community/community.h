@@ -160,6 +160,8 @@ enum vsess_state {
 };
 
 struct community;
+struct cs_dhkey;
+struct cs_dhgroup;
 
 struct vsess {
 	LIST_ENTRY(vsess)	 entry;
@@ -172,7 +174,7 @@ struct vsess {
 	struct sockaddr_storage	 peer;
 	uint32_t		 peer_ip4;
 	uint32_t		 magic;
-	struct mwMpi		*dh_priv;	/* until LOGIN */
+	struct cs_dhkey		*dh_priv;	/* until LOGIN */
 	uint16_t		 client_type;	/* login type */
 	int			 is_gateway;
 	char			*gwname;	/* the gateway's login name */
@@ -205,6 +207,7 @@ struct community {
 	struct event		*ev_term, *ev_int, *ev_hup;
 	struct cs_auth_pool	 auth;
 	struct vsess		*gw;		/* the trusted gateway session */
+	struct cs_dhgroup	*dh;		/* Sametime's DH group (GMP) */
 	uint64_t		 login_seq;
 	unsigned		 nsessions;
 	unsigned		 nonline;
@@ -229,6 +232,9 @@ void	cs_chan_free(struct chan *);
 void	cs_sess_free_all(struct community *);
 
 /* community_login.c */
+int	cs_login_init(struct community *);
+void	cs_login_fini(struct community *);
+void	cs_login_dh_free(struct vsess *);
 void	cs_login_handshake(struct vsess *, struct mwMsgHandshake *);
 void	cs_login_login(struct vsess *, struct mwMsgLogin *);
 void	cs_login_done(struct vsess *, struct cs_auth_job *);

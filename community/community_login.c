@@ -7,44 +7,154 @@
 #include <string.h>
 #include <time.h>
 
+#include <gmp.h>
+
 #include "log.h"
 #include "stgw_proto.h"
 #include "community.h"
 
 /*
- * The server's DH key pair comes from the kernel's random source, never
- * from mwMpi_randDHKeypair(), which seeds rand() with the time (see
- * PROTOCOL.md 4).  The public key is left-padded to 64 bytes: a shorter
- * key would make the client fall back to RC2/40.
+ * Diffie-Hellman for RC2/128 logins, in GMP: libmeanwhile's bundled MPI
+ * code must run unoptimised (Debian #940621) and costs milliseconds per
+ * login.  The group is libmeanwhile's own (read once with mwMpi_export,
+ * so the two can never disagree).  The server's private key comes from the
+ * kernel's random source, never from mwMpi_randDHKeypair(), which seeds
+ * rand() with the time (PROTOCOL.md 4).
  */
+struct cs_dhgroup {
+	mpz_t	p;
+	mpz_t	g;
+	mpz_t	pm1;		/* p - 1, the upper bound for peer keys */
+	/* The current server key pair, replaced after DH_KEY_USES logins or
+	 * a second: a fresh exponentiation per connection would be a third
+	 * of a login's cost, and each login still has its own random magic
+	 * and client key. */
+	mpz_t	x;
+	guchar	pub[VP_DH_KEY_LEN];
+	unsigned uses;
+	time_t	born;
+};
+#define DH_KEY_USES	64
+
+struct cs_dhkey {
+	mpz_t	x;
+};
+
+static void
+mpi_to_mpz(mpz_t out, void (*set)(struct mwMpi *))
+{
+	struct mwMpi *m = mwMpi_new();
+	struct mwOpaque o = { 0, NULL };
+
+	set(m);
+	mwMpi_export(m, &o);
+	mpz_import(out, o.len, 1, 1, 1, 0, o.data);
+	mwOpaque_clear(&o);
+	mwMpi_free(m);
+}
+
+int
+cs_login_init(struct community *c)
+{
+	if ((c->dh = calloc(1, sizeof(*c->dh))) == NULL)
+		return -1;
+	mpz_inits(c->dh->p, c->dh->g, c->dh->pm1, c->dh->x, NULL);
+	c->dh->uses = DH_KEY_USES;
+	mpi_to_mpz(c->dh->p, mwMpi_setDHPrime);
+	mpi_to_mpz(c->dh->g, mwMpi_setDHBase);
+	mpz_sub_ui(c->dh->pm1, c->dh->p, 1);
+	if (mpz_sizeinbase(c->dh->p, 2) != 512 || mpz_cmp_ui(c->dh->g, 1) <= 0) {
+		log_warnx("unexpected DH group in libmeanwhile");
+		return -1;
+	}
+	return 0;
+}
+
+void
+cs_login_fini(struct community *c)
+{
+	if (c->dh == NULL)
+		return;
+	mpz_clears(c->dh->p, c->dh->g, c->dh->pm1, c->dh->x, NULL);
+	free(c->dh);
+	c->dh = NULL;
+}
+
+void
+cs_login_dh_free(struct vsess *s)
+{
+	if (s->dh_priv == NULL)
+		return;
+	mpz_clear(s->dh_priv->x);
+	free(s->dh_priv);
+	s->dh_priv = NULL;
+}
+
+/* A new server key pair; the public key left-padded to 64 bytes, as a
+ * shorter key would make the client fall back to RC2/40. */
+static int
+dh_renew(struct cs_dhgroup *g)
+{
+	guchar rnd[VP_DH_KEY_LEN];
+	mpz_t y;
+	size_t n;
+
+	if (vp_random(rnd, sizeof(rnd)) != 0)
+		return -1;
+	mpz_import(g->x, sizeof(rnd), 1, 1, 1, 0, rnd);
+	explicit_bzero(rnd, sizeof(rnd));
+	mpz_init(y);
+	mpz_powm_sec(y, g->g, g->x, g->p);
+	n = (mpz_sizeinbase(y, 2) + 7) / 8;
+	memset(g->pub, 0, sizeof(g->pub));
+	if (n <= sizeof(g->pub))
+		mpz_export(g->pub + sizeof(g->pub) - n, NULL, 1, 1, 1, 0, y);
+	mpz_clear(y);
+	if (n > sizeof(g->pub))
+		return -1;
+	g->uses = 0;
+	g->born = time(NULL);
+	return 0;
+}
+
 static int
 dh_keypair(struct vsess *s, guchar pub[VP_DH_KEY_LEN])
 {
-	guchar rnd[VP_DH_KEY_LEN];
-	struct mwOpaque ro = { sizeof(rnd), rnd }, po = { 0, NULL };
-	struct mwMpi *base, *mpub;
+	struct cs_dhgroup *g = s->c->dh;
 
-	if (vp_random(rnd, sizeof(rnd)) != 0 || vp_random(&s->magic,
-	    sizeof(s->magic)) != 0)
+	if (vp_random(&s->magic, sizeof(s->magic)) != 0)
 		return -1;
-	s->dh_priv = mwMpi_new();
-	base = mwMpi_new();
-	mpub = mwMpi_new();
-	mwMpi_import(s->dh_priv, &ro);
-	explicit_bzero(rnd, sizeof(rnd));
-	mwMpi_setDHBase(base);
-	mwMpi_calculateDHShared(mpub, base, s->dh_priv);
-	mwMpi_export(mpub, &po);
-	mwMpi_free(base);
-	mwMpi_free(mpub);
-	if (po.len > VP_DH_KEY_LEN) {
-		mwOpaque_clear(&po);
+	if ((g->uses >= DH_KEY_USES || g->born != time(NULL)) &&
+	    dh_renew(g) != 0)
 		return -1;
-	}
-	memset(pub, 0, VP_DH_KEY_LEN);
-	memcpy(pub + VP_DH_KEY_LEN - po.len, po.data, po.len);
-	mwOpaque_clear(&po);
+	g->uses++;
+	if ((s->dh_priv = calloc(1, sizeof(*s->dh_priv))) == NULL)
+		return -1;
+	mpz_init_set(s->dh_priv->x, g->x);
+	memcpy(pub, g->pub, VP_DH_KEY_LEN);
 	return 0;
+}
+
+/* The shared secret's minimal big-endian bytes, as libmeanwhile exports
+ * it; the RC2/128 key is its last 16 bytes.  NULL for a bad peer key. */
+static guchar *
+dh_shared(struct vsess *s, const struct mwOpaque *peer, size_t *len)
+{
+	struct cs_dhgroup *g = s->c->dh;
+	mpz_t y, k;
+	guchar *out = NULL;
+
+	mpz_inits(y, k, NULL);
+	mpz_import(y, peer->len, 1, 1, 1, 0, peer->data);
+	/* 1 < y < p-1: refuse keys that force a known secret */
+	if (mpz_cmp_ui(y, 1) > 0 && mpz_cmp(y, g->pm1) < 0) {
+		mpz_powm_sec(k, y, s->dh_priv->x, g->p);
+		*len = (mpz_sizeinbase(k, 2) + 7) / 8;
+		if ((out = calloc(1, *len + 1)) != NULL)
+			mpz_export(out, NULL, 1, 1, 1, 0, k);
+	}
+	mpz_clears(y, k, NULL);
+	return out;
 }
 
 void
@@ -104,9 +214,10 @@ cs_login_decrypt(struct vsess *s, struct mwMsgLogin *l, char **pw)
 {
 	struct mwGetBuffer *b = mwGetBuffer_wrap(&l->auth_data);
 	struct mwOpaque key = { 0, NULL }, ct = { 0, NULL }, pt = { 0, NULL };
-	struct mwOpaque cpub = { 0, NULL }, sh = { 0, NULL };
-	struct mwMpi *remote, *shared;
+	struct mwOpaque cpub = { 0, NULL };
 	struct mwGetBuffer *pb;
+	guchar *sh = NULL;
+	size_t shlen = 0;
 	guint16 one;
 	guint32 magic;
 	int rc = -1;
@@ -129,15 +240,9 @@ cs_login_decrypt(struct vsess *s, struct mwMsgLogin *l, char **pw)
 		if (mwGetBuffer_error(b) || cpub.len == 0 || cpub.len > 128 ||
 		    s->dh_priv == NULL)
 			break;
-		remote = mwMpi_new();
-		shared = mwMpi_new();
-		mwMpi_import(remote, &cpub);
-		mwMpi_calculateDHShared(shared, remote, s->dh_priv);
-		mwMpi_export(shared, &sh);
-		mwMpi_free(remote);
-		mwMpi_free(shared);
-		if (sh.len < 16 || rc2_decrypt(sh.data + sh.len - 16, 16, &ct,
-		    &pt) != 0)
+		sh = dh_shared(s, &cpub, &shlen);
+		if (sh == NULL || shlen < 16 || rc2_decrypt(sh + shlen - 16, 16,
+		    &ct, &pt) != 0)
 			break;
 		pb = mwGetBuffer_wrap(&pt);
 		guint32_get(pb, &magic);
@@ -158,17 +263,14 @@ cs_login_decrypt(struct vsess *s, struct mwMsgLogin *l, char **pw)
 	mwOpaque_clear(&key);
 	mwOpaque_clear(&cpub);
 	mwOpaque_clear(&ct);
-	if (sh.data)
-		explicit_bzero(sh.data, sh.len);
-	mwOpaque_clear(&sh);
+	if (sh != NULL)
+		explicit_bzero(sh, shlen);
+	free(sh);
 	if (pt.data)
 		explicit_bzero(pt.data, pt.len);
 	mwOpaque_clear(&pt);
 	/* The private key served its one purpose. */
-	if (s->dh_priv) {
-		mwMpi_free(s->dh_priv);
-		s->dh_priv = NULL;
-	}
+	cs_login_dh_free(s);
 	return rc;
 }
 

@@ -215,7 +215,8 @@ main(int argc, char *argv[])
 	LIST_INIT(&c.sessions);
 	LIST_INIT(&c.reap);
 	cs_pres_get(&c, "", 0);		/* creates the table */
-	if (listen_on(&c) != 0 || cs_auth_start(&c) != 0)
+	if (cs_login_init(&c) != 0 || listen_on(&c) != 0 ||
+	    cs_auth_start(&c) != 0)
 		return 1;
 	log_info("stcommunity ready: %s users, storage %s, second login %s",
 	    c.set.auth == CS_AUTH_LDAP ? c.set.ldap_url : c.set.users,
@@ -227,6 +228,7 @@ main(int argc, char *argv[])
 	evconnlistener_free(c.listener);
 	cs_sess_free_all(&c);
 	cs_auth_stop(&c);
+	cs_login_fini(&c);
 	g_hash_table_destroy(c.pres);
 	cs_users_free(c.users);
 	nsfconf_free(c.conf);

@@ -41,10 +41,7 @@ cs_stgw_login(struct vsess *s)
 	char *id;
 
 	/* The private key is not needed: auth data is ignored here. */
-	if (s->dh_priv) {
-		mwMpi_free(s->dh_priv);
-		s->dh_priv = NULL;
-	}
+	cs_login_dh_free(s);
 	if (c->conf == NULL || !nsfconf_ip_trusted(c->conf,
 	    (struct sockaddr *)&s->peer)) {
 		log_warnx("%s: gateway login refused: address not in "

@@ -459,8 +459,7 @@ sess_free(struct vsess *s)
 			cs_aware_changed(c, p);	/* an older login shows now */
 		cs_pres_gc(c, p);
 	}
-	if (s->dh_priv)
-		mwMpi_free(s->dh_priv);
+	cs_login_dh_free(s);
 	mwUserStatus_clear(&s->status);
 	free(s->login_id);
 	g_free(s->gwname);
