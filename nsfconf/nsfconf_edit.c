@@ -53,18 +53,22 @@ static char *
 unlined(const char *m)
 {
 	const char	*p, *q;
-	char		*s;
+	char		*s, *o;
 
-	for (p = m; (p = strchr(p, ':')) != NULL; p++) {
-		for (q = p + 1; isdigit((unsigned char)*q); q++)
+	if ((s = o = malloc(strlen(m) + 1)) == NULL)
+		return NULL;
+	for (p = m; *p != '\0'; ) {
+		for (q = p + 1; *p == ':' && isdigit((unsigned char)*q); q++)
 			;
-		if (q > p + 1 && *q == ':') {
-			if (asprintf(&s, "%.*s%s", (int)(p - m), m, q) == -1)
-				return NULL;
-			return s;
+		if (*p == ':' && q > p + 1 && (*q == ':' || *q == '\0' ||
+		    *q == ' ' || *q == ')')) {
+			p = q;		/* drop ":123" */
+			continue;
 		}
+		*o++ = *p++;
 	}
-	return strdup(m);
+	*o = '\0';
+	return s;
 }
 
 /* Move into NEW the errors of AFTER that BEFORE did not have. */
@@ -137,17 +141,24 @@ write_temp(const char *target, const char *text, size_t len)
 		free(tmp);
 		return NULL;
 	}
-	if (fchmod(fd, stat(target, &st) == 0 ? st.st_mode & 07777 : 0644)
-	    == -1 || write_all(fd, text, len) == -1 || fsync(fd) == -1) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		errno = saved;
-		return NULL;
-	}
+	/* Keep the old file's mode and, when we may, its owner: a daemon
+	 * reading the documents as another user must still read them. */
+	if (stat(target, &st) == -1)
+		st.st_mode = 0644;
+	else if (fchown(fd, st.st_uid, st.st_gid) == -1 && errno != EPERM)
+		goto fail;	/* EPERM: not root, the file becomes ours */
+	if (fchmod(fd, st.st_mode & 07777) == -1 ||
+	    write_all(fd, text, len) == -1 || fsync(fd) == -1)
+		goto fail;
 	close(fd);
 	return tmp;
+fail:
+	saved = errno;
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return NULL;
 }
 
 /* The rename is durable only once the directory itself is on disk. */

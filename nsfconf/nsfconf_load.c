@@ -199,7 +199,7 @@ nsfconf_load_subst(const char *dir, const char *rel, const char *subst,
 	struct subst		 s = { rel, subst };
 	struct nsfconf		*conf;
 	size_t			**xl = NULL, **cl = NULL, nerr = errs->n, i;
-	size_t			  gl[8], yl[16];
+	size_t			  gl[8] = { 0 }, yl[16] = { 0 };
 
 	if ((conf = calloc(1, sizeof(*conf))) == NULL ||
 	    (conf->dir = strdup(dir)) == NULL) {

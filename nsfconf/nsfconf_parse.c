@@ -163,131 +163,172 @@ lower(char *s)
 }
 
 #define AT(t)	(*(t *)((char *)out + f->off))
+#define COUNT	(*(size_t *)((char *)out + f->offn))
+
+static void
+list_error(const struct nsf_fielddef *f, const char *where, const char *v,
+    struct nsfconf_errors *errs)
+{
+	nsfconf_error(errs, "%s: %s: empty item in \"%s\" (items are "
+	    "separated by single commas)", where, f->name, v);
+}
+
+/* Domains (lower-cased, final dot dropped) and community names. */
+static int
+convert_names(const struct nsf_fielddef *f, const char *v, void *out,
+    const char *where, struct nsfconf_errors *errs)
+{
+	char	**l;
+	size_t	  n = 0, i, len;
+	int	  empty, bad = 0;
+
+	if ((l = split_list(v, &n, &empty)) == NULL) {
+		nsfconf_error(errs, "%s: %s: out of memory", where, f->name);
+		return -1;
+	}
+	for (i = 0; i < n && !bad; i++) {
+		if (f->type == NSF_F_COMMUNITIES) {
+			if (nsfconf_valid_name(l[i]))
+				continue;
+			nsfconf_error(errs, "%s: %s: \"%s\" is not a community "
+			    "name", where, f->name, l[i]);
+			bad = 1;
+			continue;
+		}
+		lower(l[i]);
+		if ((len = strlen(l[i])) > 1 && l[i][len - 1] == '.')
+			l[i][len - 1] = '\0';
+		if (!nsf_valid_domain(l[i], 1)) {
+			nsfconf_error(errs, "%s: %s: \"%s\" is not a domain (a "
+			    "wildcard is only \"*.\" in front, as in "
+			    "*.example.com)", where, f->name, l[i]);
+			bad = 1;
+		}
+	}
+	if (empty && !bad) {
+		list_error(f, where, v, errs);
+		bad = 1;
+	}
+	if (bad) {
+		free_list(l);
+		return -1;
+	}
+	free_list(AT(char **));
+	AT(char **) = l;
+	COUNT = n;
+	return 0;
+}
+
+static int
+convert_cidrs(const struct nsf_fielddef *f, const char *v, void *out,
+    const char *where, struct nsfconf_errors *errs)
+{
+	struct nsf_cidr	 *c = NULL;
+	char		**l;
+	const char	 *why;
+	size_t		  n = 0, i;
+	int		  empty, bad = 0;
+
+	if ((l = split_list(v, &n, &empty)) == NULL ||
+	    (c = calloc(n + 1, sizeof(*c))) == NULL) {
+		free_list(l);
+		nsfconf_error(errs, "%s: %s: out of memory", where, f->name);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (nsf_parse_cidr(l[i], &c[i], &why) == -1) {
+			nsfconf_error(errs, "%s: %s: \"%s\" %s", where, f->name,
+			    l[i], why);
+			bad = 1;
+		}
+	}
+	if (empty && !bad) {
+		list_error(f, where, v, errs);
+		bad = 1;
+	}
+	free_list(l);
+	if (bad) {
+		free(c);
+		return -1;
+	}
+	free(AT(struct nsf_cidr *));
+	AT(struct nsf_cidr *) = c;
+	COUNT = n;
+	return 0;
+}
+
+/* A string field kept as written, once its syntax is checked. */
+static const char *
+convert_string(const struct nsf_fielddef *f, const char *v, void *out)
+{
+	struct nsf_cidr	 c;
+	char		*s;
+
+	if (f->type == NSF_F_HOST && *v == '\0')
+		return NULL;		/* empty: not set */
+	if (f->type == NSF_F_NAME && !nsfconf_valid_name(v))
+		return "is not a document name (letters, digits, \".\", \"_\" "
+		    "and \"-\", not starting with \".\")";
+	if (f->type == NSF_F_HOST && !nsf_valid_host(v))
+		return "is not a host name or IP address";
+	if (f->type == NSF_F_IP && nsf_parse_ip(v, &c) == -1)
+		return "is not an IP address (IPv4 or IPv6 literal)";
+	if ((s = strdup(v)) == NULL)
+		return "cannot be stored (out of memory)";
+	free(AT(char *));
+	AT(char *) = s;
+	return NULL;
+}
+
+static const char *
+convert_transport(const char *v, enum nsf_transport *t)
+{
+	static const char *const names[] = {
+		[NSF_TP_TLS] = "tls", [NSF_TP_TCP] = "tcp", [NSF_TP_UDP] = "udp",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(v, names[i]) == 0) {
+			*t = i;
+			return NULL;
+		}
+	return "is not a transport (tls, tcp or udp)";
+}
 
 /* Store one value; 0, or -1 after reporting why it is wrong. */
 static int
 convert(const struct nsf_fielddef *f, const char *v, void *out,
     const char *where, struct nsfconf_errors *errs)
 {
-	struct nsf_cidr	*c;
-	char		**l, *s = NULL;
-	const char	*why;
-	size_t		 n = 0, i;
-	int		 empty, bad = 0;
+	const char	*why = NULL;
 
 	switch (f->type) {
 	case NSF_F_BOOL:
-		if (nsf_parse_bool(v, &AT(int)) == 0)
-			return 0;
-		why = "is not a boolean (true, false, yes, no, 1 or 0)";
+		if (nsf_parse_bool(v, &AT(int)) == -1)
+			why = "is not a boolean (true, false, yes, no, 1 or 0)";
 		break;
 	case NSF_F_PORT:
-		if (nsf_parse_port(v, &AT(uint16_t)) == 0)
-			return 0;
-		why = "is not a port (1-65535)";
+		if (nsf_parse_port(v, &AT(uint16_t)) == -1)
+			why = "is not a port (1-65535)";
 		break;
 	case NSF_F_TRANSPORT:
-		if (strcasecmp(v, "tls") == 0)
-			return AT(enum nsf_transport) = NSF_TP_TLS, 0;
-		if (strcasecmp(v, "tcp") == 0)
-			return AT(enum nsf_transport) = NSF_TP_TCP, 0;
-		if (strcasecmp(v, "udp") == 0)
-			return AT(enum nsf_transport) = NSF_TP_UDP, 0;
-		why = "is not a transport (tls, tcp or udp)";
+		why = convert_transport(v, &AT(enum nsf_transport));
 		break;
 	case NSF_F_NAME:
 	case NSF_F_HOST:
 	case NSF_F_IP:
-		if (*v == '\0' && f->type == NSF_F_HOST)
-			return 0;	/* empty: not set */
-		if (f->type == NSF_F_NAME && !nsfconf_valid_name(v))
-			why = "is not a document name (letters, digits, \".\", "
-			    "\"_\" and \"-\", not starting with \".\")";
-		else if (f->type == NSF_F_HOST && !nsf_valid_host(v))
-			why = "is not a host name or IP address";
-		else if (f->type == NSF_F_IP &&
-		    nsf_parse_ip(v, &(struct nsf_cidr){ 0 }) == -1)
-			why = "is not an IP address (IPv4 or IPv6 literal)";
-		else {
-			if ((s = strdup(v)) == NULL)
-				goto nomem;
-			free(AT(char *));
-			AT(char *) = s;
-			return 0;
-		}
+		why = convert_string(f, v, out);
 		break;
 	case NSF_F_DOMAINS:
 	case NSF_F_COMMUNITIES:
-		if ((l = split_list(v, &n, &empty)) == NULL)
-			goto nomem;
-		for (i = 0; i < n && !bad; i++) {
-			if (f->type == NSF_F_DOMAINS) {
-				lower(l[i]);
-				if (l[i][strlen(l[i]) - 1] == '.')
-					l[i][strlen(l[i]) - 1] = '\0';
-				if (!nsf_valid_domain(l[i], 1)) {
-					nsfconf_error(errs, "%s: %s: \"%s\" is not "
-					    "a domain (a wildcard is only \"*.\" "
-					    "in front, as in *.example.com)",
-					    where, f->name, l[i]);
-					bad = 1;
-				}
-			} else if (!nsfconf_valid_name(l[i])) {
-				nsfconf_error(errs, "%s: %s: \"%s\" is not a "
-				    "community name", where, f->name, l[i]);
-				bad = 1;
-			}
-		}
-		if (empty && !bad) {
-			nsfconf_error(errs, "%s: %s: empty item in \"%s\" "
-			    "(items are separated by single commas)", where,
-			    f->name, v);
-			bad = 1;
-		}
-		if (bad) {
-			free_list(l);
-			return -1;
-		}
-		free_list(AT(char **));
-		AT(char **) = l;
-		*(size_t *)((char *)out + f->offn) = n;
-		return 0;
+		return convert_names(f, v, out, where, errs);
 	case NSF_F_CIDRS:
-		if ((l = split_list(v, &n, &empty)) == NULL ||
-		    (c = calloc(n + 1, sizeof(*c))) == NULL) {
-			free_list(l);
-			goto nomem;
-		}
-		for (i = 0; i < n; i++) {
-			if (nsf_parse_cidr(l[i], &c[i], &why) == -1) {
-				nsfconf_error(errs, "%s: %s: \"%s\" %s", where,
-				    f->name, l[i], why);
-				bad = 1;
-			}
-		}
-		if (empty && !bad) {
-			nsfconf_error(errs, "%s: %s: empty item in \"%s\" "
-			    "(items are separated by single commas)", where,
-			    f->name, v);
-			bad = 1;
-		}
-		free_list(l);
-		if (bad) {
-			free(c);
-			return -1;
-		}
-		free(AT(struct nsf_cidr *));
-		AT(struct nsf_cidr *) = c;
-		*(size_t *)((char *)out + f->offn) = n;
-		return 0;
-	default:
-		why = "has an unknown type";
-		break;
+		return convert_cidrs(f, v, out, where, errs);
 	}
+	if (why == NULL)
+		return 0;
 	nsfconf_error(errs, "%s: %s: \"%s\" %s", where, f->name, v, why);
-	return -1;
-nomem:
-	nsfconf_error(errs, "%s: %s: out of memory", where, f->name);
 	return -1;
 }
 

@@ -196,10 +196,12 @@ START_TEST(refused_edit_changes_nothing)
 	ck_assert_uint_eq(before.st_ino, after.st_ino);
 	ck_assert_int_eq(count_entries("ExternCommunity"), 1);	/* no temp */
 
-	/* A valid edit replaces the file by rename: a new inode. */
+	/* A valid edit replaces the file by rename: a new inode, same mode. */
+	ck_assert_int_eq(chmod(path, 0640), 0);
 	ck_assert_int_eq(commit_port("5070", &e), 0);
 	ck_assert_int_eq(stat(path, &after), 0);
 	ck_assert_uint_ne(before.st_ino, after.st_ino);
+	ck_assert_uint_eq(after.st_mode & 07777, 0640);
 	s = tget(dir, "ExternCommunity/beta.ini");
 	ck_assert_str_eq(s, EX_BETA "Port = 5070\n");
 	free(s);
@@ -239,6 +241,12 @@ START_TEST(cross_document_refusal)
 	ck_assert_uint_eq(e.n, 1);
 	nsfconf_errors_clear(&e);
 	ck_assert_ptr_null(tget(dir, "ExternCommunity/delta.ini"));
+
+	/* An old error whose line numbers an edit shifts is still old. */
+	tput(dir, "ExternCommunity/delta.ini", DELTA);
+	ck_assert_int_eq(nsfconf_commit(dir, "ExternCommunity/delta.ini",
+	    "; moved down\n" DELTA, strlen(DELTA) + 13, &e, &nold), 0);
+	ck_assert_uint_eq(nold, 2);
 }
 END_TEST
 
