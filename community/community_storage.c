@@ -19,9 +19,11 @@
 #define ST_NOT_FOUND	0x80000001
 #define ST_FAILED	0x80000000
 
-/* DIR/<hex of the user id>.<key in hex>: safe for any id. */
+#define ST_MAX_KEYS	32	/* values kept per user */
+
+/* DIR/<hex of the user id>: safe for any id. */
 static char *
-key_path(struct community *c, const char *user, uint32_t key)
+user_dir(struct community *c, const char *user)
 {
 	GString *g = g_string_new(c->set.storage);
 	const unsigned char *u;
@@ -29,8 +31,38 @@ key_path(struct community *c, const char *user, uint32_t key)
 	g_string_append_c(g, '/');
 	for (u = (const unsigned char *)user; *u; u++)
 		g_string_append_printf(g, "%02x", *u);
-	g_string_append_printf(g, ".%x", key);
 	return g_string_free(g, FALSE);
+}
+
+/* DIR/<hex of the user id>/<key in hex> */
+static char *
+key_path(struct community *c, const char *user, uint32_t key)
+{
+	char *d = user_dir(c, user), *p;
+
+	p = g_strdup_printf("%s/%x", d, key);
+	g_free(d);
+	return p;
+}
+
+/* A client may not fill the disk with keys: at most ST_MAX_KEYS. */
+static int
+room_for(struct community *c, const char *user, uint32_t key)
+{
+	char *d = user_dir(c, user), *p = key_path(c, user, key);
+	GDir *dir;
+	int n = 0, exists = g_file_test(p, G_FILE_TEST_EXISTS);
+
+	if (mkdir(d, 0700) == -1 && errno != EEXIST)
+		log_warn("storage: %s", d);
+	if ((dir = g_dir_open(d, 0, NULL)) != NULL) {
+		while (g_dir_read_name(dir) != NULL)
+			n++;
+		g_dir_close(dir);
+	}
+	g_free(d);
+	g_free(p);
+	return exists || n < ST_MAX_KEYS;
 }
 
 static int
@@ -62,9 +94,14 @@ static int
 save(struct community *c, const char *user, uint32_t key,
     const struct mwOpaque *v)
 {
-	char *path = key_path(c, user, key), *tmp;
+	char *path, *tmp;
 	int fd, rc = -1;
 
+	if (!room_for(c, user, key)) {
+		log_warnx("storage: %s: more than %d keys", user, ST_MAX_KEYS);
+		return -1;
+	}
+	path = key_path(c, user, key);
 	tmp = g_strdup_printf("%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1)

@@ -47,6 +47,16 @@ t_expect "load returns what was saved" "$T/a.out" "^loaded 0x00000000 $LIST$"
 cmd b "load 0"
 t_expect "bob's list is his own" "$T/b.out" '^loaded 0x80000001$'
 
+for i in $(seq 1 31); do printf 'store %x v%d\n' "$i" "$i"; done >&"${T_FD[a]}"
+t_wait_grep "$T/a.out" '^loaded 0x00000000' 5
+i=0
+while [ "$(count a '^saved 0x00000000$')" -lt 32 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+cmd a "store 40 one too many"
+t_expect "a 33rd key is refused" "$T/a.out" '^saved 0x80000000$'
+cmd a "store 1f replaced"
+cmd a "load 1f"
+t_expect "an existing key can still be replaced" "$T/a.out" '^loaded 0x00000000 replaced$'
+
 # Resolve.
 cmd a "resolve bob"
 t_expect "resolve an id" "$T/a.out" '^resolved 0x00000000 bob\|Bob User$'
