@@ -169,7 +169,9 @@ void		 nsfconf_doc_names_free(char **);
 
 /* Parse one document file alone (no cross-document checks) into the struct
  * OUT of the type of DEF; SHOWN names the file in errors.  Never crashes on
- * garbage: the entry point for fuzzing.  0 or -1 with errs. */
+ * garbage: the entry point for fuzzing.  0 or -1 with errs.  Like every
+ * loader here it is not thread-safe: iniparser reports syntax errors through
+ * one global callback. */
 int	nsfconf_parse_doc(const struct nsf_docdef *def, const char *path,
 	    const char *shown, void *out, struct nsfconf_errors *errs);
 void	nsfconf_doc_clear(const struct nsf_docdef *def, void *doc);

@@ -74,6 +74,10 @@ grep -qx 'ExternCommunity gamma' "$T/out" && t_pass "list names it" || t_fail "l
 expect_rc "delete it" 0 st delete ExternCommunity gamma
 [ ! -e "$D/ExternCommunity/gamma.ini" ] && t_pass "file gone" || t_fail "gamma.ini still there"
 expect_rc "check after the round trip" 0 st check
+expect_rc "show everything" 0 st show
+[ "$(grep -c '^\[' "$T/out")" = 4 ] && t_pass "show prints the 4 documents" || t_fail "show: $(cat "$T/out")"
+expect_rc "list a missing directory" 1 "$STCONFIG" -d "$T/nowhere" list
+expect_rc "show a missing document" 1 st show ExternCommunity nosuch
 
 # Concurrent editors: seven processes each set their own field three times
 # while a reader keeps checking; nothing is lost and check never fails.
