@@ -130,6 +130,7 @@ const struct nsf_connector *conn_me(struct connector *);
 int	 conn_apply_config(struct connector *, struct nsfconf *, char *dir);
 
 /* sip_parse.c */
+void	 sip_parse_init(void);
 struct sipmsg *sipmsg_new(const char *raw, size_t len);
 void	 sipmsg_free(struct sipmsg *);
 /* First-stage checks of an inbound message; fills *v. */

@@ -174,7 +174,7 @@ main(int argc, char *argv[])
 	if (setup_rundir(&c) != 0)
 		exit(1);
 	signal(SIGPIPE, SIG_IGN);
-	parser_init();
+	sip_parse_init();
 	if ((c.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if ((c.dns = sdns_new(c.base, c.local.dns)) == NULL)

@@ -10,11 +10,23 @@
 
 #include <osipparser2/osip_message.h>
 #include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
 
 #include "connector.h"
 #include "log.h"
 
 #define ALLOW_HDR "Allow: MESSAGE, SUBSCRIBE, NOTIFY, PUBLISH, OPTIONS\r\n"
+
+/* libosip2 set-up: its own trace output would duplicate our log lines. */
+void
+sip_parse_init(void)
+{
+	int i;
+
+	parser_init();
+	for (i = 0; i < END_TRACE_LEVEL; i++)
+		osip_trace_disable_level((osip_trace_level_t)i);
+}
 
 struct sipmsg *
 sipmsg_new(const char *raw, size_t len)
@@ -486,6 +498,8 @@ check_raw(struct sipmsg *m, struct sip_verdict *v, struct scan *sc,
 	size_t next, n;
 
 	raw_scan(m->raw, m->len, sc, collect_cb, h);
+	n = line_end(m->raw, m->len, &next);
+	m->is_request = !(n >= 4 && strncmp(m->raw, "SIP/", 4) == 0);
 	if (h->nvia == 0) {
 		drop(v, "no Via header");
 		return -1;
@@ -510,13 +524,9 @@ check_raw(struct sipmsg *m, struct sip_verdict *v, struct scan *sc,
 		verdict(v, 413, "Request Entity Too Large");
 		return -1;
 	}
-	n = line_end(m->raw, m->len, &next);
 	eol = m->raw + n;
-	if (n >= 4 && strncmp(m->raw, "SIP/", 4) == 0) {
-		m->is_request = 0;
+	if (!m->is_request)
 		return 0;
-	}
-	m->is_request = 1;
 	sp = memchr(m->raw, ' ', n);
 	if (sp == NULL || sp == m->raw) {
 		verdict(v, 400, "Bad Request: malformed Request-Line");
@@ -634,7 +644,8 @@ check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
 		return -1;
 	}
 	if (osip_message_get_max_forwards(msg, 0, &mf) >= 0 && mf != NULL) {
-		if (!all_digits(mf->hvalue, 3) || atoi(mf->hvalue) > 255) {
+		/* leading zeros are legal (RFC 4475 3.1.1.1) */
+		if (!all_digits(mf->hvalue, 10) || atol(mf->hvalue) > 255) {
 			verdict(v, 400, "Bad Request: malformed "
 			    "Max-Forwards");
 			return -1;

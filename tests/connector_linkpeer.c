@@ -363,7 +363,7 @@ main(int argc, char *argv[])
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init("linkpeer", 1, 0);
-	parser_init();
+	sip_parse_init();
 	if (conf_parse_hostport(listen_at, LINK_DEFAULT_PORT, &ss, &sl) != 0) {
 		fprintf(stderr, "bad address %s\n", listen_at);
 		return 2;

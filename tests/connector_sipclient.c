@@ -3,11 +3,12 @@
  * TLS (Debian's SIPp has no TLS), for the connector's tests.
  *
  * Client:  connector_sipclient [-t udp|tcp|tls] [-b ADDR[:PORT]] [-c CERT
- *	    -k KEY] [-a CA] [-w MS] [-P] HOST:PORT FILE...
+ *	    -k KEY] [-a CA] [-w MS] [-P] [-S] HOST:PORT FILE...
  *	Sends each FILE ("@ME@" replaced by our address:port, "@CALLID@" by a
  *	fresh token) and prints "NAME: CODE REASON" for its final response,
  *	or "NAME: none".  -P writes all files in one burst on one stream
- *	(pipelining) before reading the answers.
+ *	(pipelining) before reading the answers; -S writes each message in
+ *	two parts 150 ms apart (a message split across reads).
  * Server:  connector_sipclient -s [-t ...] [-c CERT -k KEY] [-r CODE]
  *	    HOST:PORT
  *	Answers every request with CODE and prints "REQ METHOD RURI".
@@ -278,10 +279,11 @@ main(int argc, char *argv[])
 	socklen_t dl, ml;
 	const char *bindto = NULL, *certf = NULL, *keyf = NULL, *ca = NULL;
 	int ch, wait_ms = 2000, pipeline = 0, server = 0, code = 200, i;
+	int split = 0;
 	char mebuf[80], tok[24], msg[70000], *data, *name;
 	size_t len;
 
-	while ((ch = getopt(argc, argv, "a:b:c:k:Pr:st:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:c:k:Pr:sSt:w:")) != -1) {
 		switch (ch) {
 		case 'a': ca = optarg; break;
 		case 'b': bindto = optarg; break;
@@ -290,6 +292,7 @@ main(int argc, char *argv[])
 		case 'P': pipeline = 1; break;
 		case 'r': code = atoi(optarg); break;
 		case 's': server = 1; break;
+		case 'S': split = 1; break;
 		case 't':
 			tp = strcmp(optarg, "tcp") == 0 ? LINK_TP_TCP :
 			    strcmp(optarg, "tls") == 0 ? LINK_TP_TLS :
@@ -339,7 +342,14 @@ main(int argc, char *argv[])
 		data = subst(data, &len, "@CALLID@", tok);
 		name = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 :
 		    argv[i];
-		if (xsend(data, len) < 0)
+		if (split && len > 1) {
+			/* two writes apart in time: the far end must join
+			 * a message split across reads */
+			if (xsend(data, len / 2) < 0 ||
+			    (usleep(150000), xsend(data + len / 2,
+			    len - len / 2)) < 0)
+				printf("%s: sendfail\n", name);
+		} else if (xsend(data, len) < 0)
 			printf("%s: sendfail\n", name);
 		free(data);
 		if (pipeline)
