@@ -11,7 +11,7 @@
  * Commands, from FIFO or stdin (one per line): "send FILE" (a SIP request to send out),
  * "push" (push DOCDIR again), "code N", "quit".
  * stdout, one line per event: "HELLO name", "CONFIG_ACK gen",
- * "ERROR code text", "REQ METHOD tp=T from=A:P community=C flags=F",
+ * "ERROR code text", "REQ METHOD tp=T from=A:P community=C flags=F callid=X",
  * "RESP CODE METHOD callid=X community=C", "DOWN why".
  */
 #include "config.h"
@@ -148,10 +148,10 @@ on_sip(struct peer *p, const struct link_sip *ls)
 	}
 	p->nreq++;
 	if (!p->quiet)
-		printf("REQ %s tp=%s from=%s community=%s flags=%d\n",
-		    sip_method(m), tp_name(ls->transport),
+		printf("REQ %s tp=%s from=%s community=%s flags=%d "
+		    "callid=%s\n", sip_method(m), tp_name(ls->transport),
 		    addr_port_str((struct sockaddr *)&ss, a, sizeof(a)),
-		    ls->community, ls->flags);
+		    ls->community, ls->flags, m->msg->call_id->number);
 	resp = sip_build_response(m->raw, m->len, p->code,
 	    sip_reason_phrase(p->code), NULL, &n);
 	if (resp != NULL) {
