@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/client_common.sh"
 
 [ -x "$STCLIENT" ] || t_skip "stclient not built"
-cc_start_community alice bob carol dave || { t_fail "stcommunity starts"; t_done; exit; }
+cc_start_community alice bob carol dave erin || { t_fail "stcommunity starts"; t_done; exit; }
 
 cc_client alice
 cc_client bob
@@ -44,6 +44,40 @@ t_expect "a second text on the open channel arrives" "$T/bob.log" \
 cc_cmd alice "msg carol are you there"
 t_expect "text to offline carol gives an error" "$T/alice.log" '^error carol '
 t_expect_not "no sent line for offline carol" "$T/alice.log" '^sent carol$'
+
+# Texts typed before the channel is open are queued and sent in order.
+cc_client erin
+t_expect "erin logs in" "$T/erin.log" '^loggedin erin$'
+cc_cmd alice "msg erin one"
+cc_cmd alice "msg erin two"
+cc_cmd alice "msg erin three"
+t_expect "queued texts all arrive" "$T/erin.log" '^im alice three$'
+if [ "$(grep '^im alice ' "$T/erin.log" | tr '\n' '|')" = \
+    "im alice one|im alice two|im alice three|" ]; then
+	t_pass "queued texts arrive in order"
+else
+	t_fail "queued texts arrive in order: $(grep '^im alice ' "$T/erin.log" | tr '\n' '|')"
+fi
+if [ "$(grep -c '^sent erin$' "$T/alice.log")" = 3 ]; then
+	t_pass "each queued text gets its sent line"
+else
+	t_fail "three sent lines for erin ($(grep -c '^sent erin$' "$T/alice.log"))"
+fi
+cc_cmd erin quit
+
+# The additions to the contract: resolve and the storage service.
+cc_cmd alice "resolve bob"
+t_expect "resolve finds bob" "$T/alice.log" '^resolved bob bob( |$)'
+cc_cmd alice "resolve nosuchuser"
+t_expect "resolve of an unknown id is an error" "$T/alice.log" '^error nosuchuser '
+cc_cmd alice "load 0"
+t_expect "nothing stored yet is an error, not an empty list" "$T/alice.log" \
+	'^error storage 0 '
+cc_cmd alice 'save 0 Version=3.1.3\r\nU bob1:: Bob,\r\n'
+t_expect "save succeeds" "$T/alice.log" '^saved 0$'
+cc_cmd alice "load 0"
+t_expect "load returns what was saved" "$T/alice.log" \
+	'^loaded 0 Version=3\.1\.3\\r\\nU bob1:: Bob,\\r\\n$'
 
 # Privacy: alice blocks carol; carol then sees alice offline and cannot IM
 # her, while bob still sees alice online.
@@ -100,14 +134,29 @@ rc=0
 timeout 20 "${CC_CLIENT_ENV[@]}" "$STCLIENT" -H "$CC_ADDR" -P "$CC_PORT" -u dave -F "$T/wrong.pw" \
 	</dev/null >"$T/wrongpw2.out" 2>>"$T/wrongpw.log" || rc=$?
 t_expect "wrong password from -F is refused" "$T/wrongpw2.out" '^closed 0x80000211 '
-# ...and the right one from the environment logs in.
-printf 'quit\n' | STCLIENT_PASSWORD=$(cc_password dave) timeout 20 \
+# ...and the right one from the environment logs in; a text followed at
+# once by quit (or end of input) is still delivered before logging off.
+printf 'msg alice hello from dave\nquit\n' | STCLIENT_PASSWORD=$(cc_password dave) timeout 20 \
 	"${CC_CLIENT_ENV[@]}" "$STCLIENT" -H "$CC_ADDR" -P "$CC_PORT" -u dave \
 	>"$T/envpw.out" 2>>"$T/wrongpw.log" || true
 t_expect "password from STCLIENT_PASSWORD logs in" "$T/envpw.out" \
 	'^loggedin dave$'
 t_expect "and quits cleanly" "$T/envpw.out" '^closed quit$'
+t_expect "a text sent just before quit is delivered" "$T/alice.log" \
+	'^im dave hello from dave$'
 
 cc_cmd alice "quit"
-cc_wait_exit alice || t_fail "alice exits 0 (status $CC_STATUS)"
+cc_wait_exit alice && t_pass "alice exits 0 after quit" ||
+	t_fail "alice exits 0 after quit (status $CC_STATUS)"
+
+# The server goes away: carol sees the connection close and exits non-zero.
+t_stop community
+t_expect "a dropped connection prints closed" "$T/carol.log" '^closed connection'
+if cc_wait_exit carol; then
+	t_fail "carol exits non-zero when the connection drops (status 0)"
+else
+	[ "$CC_STATUS" = 1 ] && t_pass "carol exits 1 when the connection drops" ||
+		t_fail "carol exits 1 when the connection drops (status $CC_STATUS)"
+fi
+
 t_done
