@@ -42,7 +42,19 @@ UsersFile = $T/users
 StorageDir = $T/storage
 EOF
 	t_start community "$STCOMMUNITY" -D -v -c "$d"
-	t_wait_tcp "$CC_ADDR" "$CC_PORT" 15
+	# Never talk to somebody else's server on the same address (another
+	# build tree running this very test): wait for ours to say it is
+	# ready, or to die.
+	local i=0
+	while ! grep -q 'ready' "$T/community.log" 2>/dev/null &&
+	    kill -0 "$(t_pid community)" 2>/dev/null && [ $i -lt 150 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	t_wait_tcp "$CC_ADDR" "$CC_PORT" 5 || return 1
+	if ! kill -0 "$(t_pid community)" 2>/dev/null; then
+		t_log "stcommunity exited: $(tail -1 "$T/community.log")"
+		return 1
+	fi
 }
 
 # cc_add_user ID PASSWORD: one line of the users file (cheap hash rounds).
