@@ -18,7 +18,7 @@ t_dns_start() {
 			IFS=: read -r typ a b c d e <<<"$r"
 			case $typ in
 			A)    echo "host-record=$a,$b" ;;
-			AAAA) echo "host-record=$a,$b" ;;
+			AAAA) echo "host-record=$a,${r#AAAA:"$a":}" ;;	# the address has colons
 			SRV)  echo "srv-host=$a,$b,$c,${d:-10},${e:-10}" ;;
 			esac
 		done
