@@ -18,6 +18,7 @@
 
 #define STC_LINE_MAX	8192	/* longest command line accepted on stdin */
 #define STC_KEEPALIVE_S	30	/* seconds between keepalive bytes */
+#define STC_LOGIN_S	30	/* seconds allowed from connect to login */
 
 /*
  * The whole state of the process.  Ownership: the session and services
@@ -36,6 +37,7 @@ struct stc {
 	guint			 sock_watch;
 	guint			 stdin_watch;
 	guint			 keepalive;
+	guint			 login_timer;
 	GMainLoop		*loop;
 	GString			*inbuf;		/* partial stdin line */
 

@@ -81,6 +81,9 @@ stc_state_cb(struct mwSession *s, enum mwSessionState state, gpointer info)
 		mwSession_forceLogin(s);
 		break;
 	case mwSession_STARTED:
+		if (stc->login_timer != 0)
+			g_source_remove(stc->login_timer);
+		stc->login_timer = 0;
 		li = mwSession_getLoginInfo(s);
 		stc->loggedin = 1;
 		stc_emit("loggedin %s", li != NULL && li->user_id != NULL ?
@@ -102,6 +105,15 @@ stc_state_cb(struct mwSession *s, enum mwSessionState state, gpointer info)
 	default:
 		break;
 	}
+}
+
+/* A server that accepts the connection but never answers. */
+static gboolean
+stc_login_timeout_cb(gpointer data)
+{
+	stc->login_timer = 0;
+	stc_close("login timed out", STC_EXIT_CLOSED);
+	return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -160,6 +172,9 @@ stc_session_free(void)
 	if (stc->keepalive != 0)
 		g_source_remove(stc->keepalive);
 	stc->keepalive = 0;
+	if (stc->login_timer != 0)
+		g_source_remove(stc->login_timer);
+	stc->login_timer = 0;
 	if (stc->session == NULL)
 		return;
 	if (!mwSession_isStopped(stc->session))
@@ -215,6 +230,8 @@ stc_session_connect(void)
 	stc->fd = fd;
 	stc->sock_watch = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
 	    stc_sock_cb, NULL);
+	stc->login_timer = g_timeout_add_seconds(STC_LOGIN_S,
+	    stc_login_timeout_cb, NULL);
 	mwSession_start(stc->session);
 	return stc->closed ? -1 : 0;
 }
