@@ -65,6 +65,15 @@ else
 fi
 cc_cmd erin quit
 
+# External ids ("@E " and one word) pass whole; with no gateway logged in
+# the external user is offline and a text to it is refused.
+cc_cmd alice "watch @E bob@beta.example"
+t_expect "an external id is watched whole (offline without gateway)" \
+	"$T/alice.log" '^presence @E bob@beta\.example offline$'
+cc_cmd alice "msg @E bob@beta.example hello outside"
+t_expect "a text to an unreachable external user gives an error" \
+	"$T/alice.log" '^error @E bob@beta\.example 0x'
+
 # The additions to the contract: resolve and the storage service.
 cc_cmd alice "resolve bob"
 t_expect "resolve finds bob" "$T/alice.log" '^resolved bob bob( |$)'
