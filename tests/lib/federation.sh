@@ -1,0 +1,317 @@
+# tests/lib/federation.sh: two federated stsip communities on loopback,
+# alpha.example and beta.example, each with stcommunity, stsipgateway and
+# stsipconnector on addresses of its own.  Used by tests/demo/demo.sh and
+# by the tests/federation_*.sh integration tests (one copy of the set-up).
+#
+#   fed_init DIR NET        state under DIR; addresses NET.10/.11 (alpha's
+#                           connector / intranet) and NET.20/.21 (beta's)
+#   fed_setup               certificates, the four documents of each
+#                           community (written with stconfig), users,
+#                           the daemons' settings
+#   fed_up [alpha|beta]     start the daemons (both communities by default)
+#                           and wait until the connectors have their
+#                           documents and the gateways their VP session
+#   fed_client NAME C USER [PASSWORD]   stclient USER on community C;
+#                           output in $FED_DIR/cl/NAME.out
+#   fed_say NAME LINE       a command to a client
+#   fed_wait FILE REGEX [SECS]          until a line matches
+#   fed_stop_all            stop everything this set-up started
+#   fed_topology FILE       write the topology.env contract
+#
+# Needs: tls.sh sourced, top_srcdir/top_builddir set.  Under the test
+# harness (common.sh) every process is also put in T_PIDS.
+#
+# Demo users: alice/alice-secret, carol/carol-secret on alpha;
+# bob/bob-secret, dave/dave-secret on beta; e-mail login@domain.
+
+FED_COMMUNITIES="alpha beta"
+FED_ALPHA_DOMAIN=alpha.example
+FED_BETA_DOMAIN=beta.example
+FED_ALPHA_USERS="alice:alice-secret carol:carol-secret"
+FED_BETA_USERS="bob:bob-secret dave:dave-secret"
+FED_VP_PORT=1533
+FED_SIP_PORT=5060
+FED_TLS_PORT=5061
+FED_LINK_PORT=5070
+declare -A FED_FD
+
+fed_bin() {
+	FED_STCOMMUNITY=$top_builddir/community/stcommunity
+	FED_STCONNECTOR=$top_builddir/connector/stsipconnector
+	FED_STGATEWAY=$top_builddir/gateway/stsipgateway
+	FED_STCONFIG=$top_builddir/tools/stconfig
+	FED_STCLIENT=$top_builddir/tools/stclient
+}
+
+fed_log() { printf 'federation: %s\n' "$*" >&2; }
+
+# ${C}_VAR lookups: fed_var alpha CONN -> $FED_ALPHA_CONN
+fed_var() { local v="FED_${1^^}_$2"; printf '%s' "${!v}"; }
+
+fed_init() {
+	FED_DIR=$1
+	FED_NET=$2
+	FED_ALPHA_CONN=$FED_NET.10
+	FED_ALPHA_GW=$FED_NET.11
+	FED_BETA_CONN=$FED_NET.20
+	FED_BETA_GW=$FED_NET.21
+	fed_bin
+	mkdir -p "$FED_DIR/run" "$FED_DIR/cl" "$FED_DIR/pki"
+	FED_DIR=$(cd "$FED_DIR" && pwd)
+	# the connectors drop to "nobody" and must reach their runtime dirs
+	chmod 711 "$FED_DIR"
+}
+
+# The shim that makes outgoing TCP connections leave from the process's
+# own address (tests/demo/fed_bindsrc.c says why).
+fed_shim() {
+	FED_SHIM=$FED_DIR/fed_bindsrc.so
+	[ -f "$FED_SHIM" ] && return 0
+	${CC:-cc} -shared -fPIC -O2 -o "$FED_SHIM" \
+		"$top_srcdir/tests/demo/fed_bindsrc.c" -ldl || {
+		fed_log "cannot build the source-address shim"; return 1; }
+	chmod 755 "$FED_SHIM"
+}
+
+fed_pki() {
+	local p=$FED_DIR/pki c d
+	t_ca "$p"
+	for c in $FED_COMMUNITIES; do
+		d=$(fed_var "$c" DOMAIN)
+		# the connector: its SIP domain (RFC 5922) and its host name
+		t_cert "$p" "$c-connector" "sip.$d" "uri:sip:$d" "dns:$d" \
+			"dns:sip.$d" "ip:$(fed_var "$c" CONN)"
+		t_cert "$p" "$c-gateway" "gw.$d" "dns:gw.$d" \
+			"ip:$(fed_var "$c" GW)"
+	done
+	chmod 644 "$p"/*.pem
+}
+
+# fed_docs C: the four documents of community C, written with stconfig.
+fed_docs() {
+	local c=$1 o d cd=$FED_DIR/$1/conf
+	local sc=("$FED_STCONFIG" -d "$cd")
+	mkdir -p "$cd"
+	for o in $FED_COMMUNITIES; do [ "$o" != "$c" ] && break; done
+	d=$(fed_var "$o" DOMAIN)
+	"${sc[@]}" set CommunityGateway SupportExternalCommunities=true \
+		ConvertID=true >/dev/null 2>&1 &&
+	"${sc[@]}" set CommunityConnectivity \
+		"VPMX_HOSTNAME=$(fed_var "$c" GW)" "VPMX_PORT=$FED_VP_PORT" \
+		"CommunityTrustedIps=$(fed_var "$c" CONN), $(fed_var "$c" GW)" \
+		>/dev/null 2>&1 &&
+	"${sc[@]}" create ExternCommunity "$o" "Domains=$d" \
+		"DNS=$(fed_var "$o" CONN)" "Port=$FED_TLS_PORT" Transport=tls \
+		VerifyCertificate=true >/dev/null &&
+	"${sc[@]}" create CommunityConnector "$c-edge" \
+		"IP=$(fed_var "$c" CONN)" "Port=$FED_SIP_PORT" \
+		"TLSPort=$FED_TLS_PORT" "SupportedCommunities=$o" >/dev/null &&
+	"${sc[@]}" check >/dev/null
+}
+
+# fed_users C: the embedded users file (hashed passwords; e-mail login@domain).
+fed_users() {
+	local c=$1 u h d; d=$(fed_var "$c" DOMAIN)
+	: >"$FED_DIR/$c/users"
+	for u in $(fed_var "$c" USERS); do
+		h=$(printf '%s\n' "${u#*:}" | "$FED_STCOMMUNITY" -P) || return 1
+		printf '%s:%s:%s@%s:%s\n' "${u%%:*}" "$h" "${u%%:*}" "$d" \
+			"${u%%:*}" >>"$FED_DIR/$c/users"
+	done
+	chmod 600 "$FED_DIR/$c/users"
+}
+
+fed_settings() {
+	local c=$1 s=$FED_DIR/$1 p=$FED_DIR/pki
+	mkdir -p "$s/storage"
+	cat >"$s/community.conf" <<EOF
+[community]
+UsersFile = $s/users
+StorageDir = $s/storage
+EOF
+	cat >"$s/gateway.conf" <<EOF
+[stsipgateway]
+GatewayName = $c-gateway
+LinkListen = $(fed_var "$c" GW)
+LinkPort = $FED_LINK_PORT
+TLSCert = $p/$c-gateway.pem
+TLSKey = $p/$c-gateway.key
+TLSCA = $p/ca.pem
+ControlSocket = $s/gateway.sock
+TraceFile = $s/trace.log
+Trace = true
+ConvertIdBackend = community
+SipTimeout = 8
+EOF
+	cat >"$s/connector.conf" <<EOF
+[connector]
+name = $c-edge
+cert = $p/$c-connector.pem
+key = $p/$c-connector.key
+ca = $p/ca.pem
+gateway = $(fed_var "$c" GW):$FED_LINK_PORT
+rundir = $s/connector-run
+t1 = 200
+EOF
+	[ -n "${FED_DNS:-}" ] && echo "dns = $FED_DNS" >>"$s/connector.conf"
+	[ "$(id -u)" = 0 ] && echo "user = nobody" >>"$s/connector.conf"
+	return 0
+}
+
+fed_setup() {
+	local c
+	fed_shim || return 1
+	fed_pki || return 1
+	for c in $FED_COMMUNITIES; do
+		mkdir -p "$FED_DIR/$c"
+		fed_docs "$c" || { fed_log "$c: documents refused"; return 1; }
+		fed_users "$c" || return 1
+		fed_settings "$c" || return 1
+	done
+}
+
+# fed_spawn NAME SRCADDR CMD...: a daemon in the background, speaking
+# from SRCADDR (empty: as the routing table says), log in $FED_DIR/NAME.log.
+fed_spawn() {
+	local name=$1 src=$2; shift 2
+	# FED_BIND_SRC=0 runs without the shim (to see the daemons' own choice)
+	if [ -n "$src" ] && [ "${FED_BIND_SRC:-1}" != 0 ]; then
+		env LD_PRELOAD="$FED_SHIM" STSIP_BIND_SRC="$src" \
+		    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		    "$@" >"$FED_DIR/$name.log" 2>&1 </dev/null &
+	else
+		"$@" >"$FED_DIR/$name.log" 2>&1 </dev/null &
+	fi
+	local pid=$!
+	echo "$pid" >"$FED_DIR/run/$name.pid"
+	echo "$name" >>"$FED_DIR/run/order"
+	if declare -p T_PIDS >/dev/null 2>&1; then T_PIDS+=("$pid"); fi
+}
+
+fed_pid() { cat "$FED_DIR/run/$1.pid" 2>/dev/null; }
+
+# fed_kill NAME [SIGNAL]: stop one process and wait (5 s) for it.
+fed_kill() {
+	local pid i=0; pid=$(fed_pid "$1") || return 0
+	[ -n "$pid" ] || return 0
+	kill -"${2:-TERM}" "$pid" 2>/dev/null || return 0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+fed_wait() {
+	local file=$1 re=$2 secs=${3:-10} i=0
+	while [ $i -lt $((secs * 10)) ]; do
+		grep -Eq -- "$re" "$file" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+fed_wait_tcp() {
+	local i=0
+	while [ $i -lt $((${3:-10} * 10)) ]; do
+		(exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+fed_start_community() {
+	local c=$1 s=$FED_DIR/$1
+	fed_spawn "$c-community" "" "$FED_STCOMMUNITY" -D -c "$s/conf" \
+		-f "$s/community.conf"
+	fed_wait_tcp "$(fed_var "$c" GW)" "$FED_VP_PORT" 15 ||
+		{ fed_log "$c: stcommunity does not listen"; return 1; }
+}
+
+fed_start_gateway() {
+	local c=$1 s=$FED_DIR/$1
+	fed_spawn "$c-gateway" "$(fed_var "$c" GW)" "$FED_STGATEWAY" -d \
+		-c "$s/conf" -f "$s/gateway.conf"
+	fed_wait "$FED_DIR/$c-gateway.log" "session with .* up" 15 ||
+		{ fed_log "$c: gateway has no VP session"; return 1; }
+	fed_wait_tcp "$(fed_var "$c" GW)" "$FED_LINK_PORT" 15 ||
+		{ fed_log "$c: gateway does not listen"; return 1; }
+}
+
+fed_start_connector() {
+	local c=$1 s=$FED_DIR/$1
+	fed_spawn "$c-connector" "$(fed_var "$c" CONN)" "$FED_STCONNECTOR" -D \
+		-f "$s/connector.conf"
+	fed_wait "$FED_DIR/$c-gateway.log" \
+		"$c-edge applied CONFIG generation" 15 ||
+		{ fed_log "$c: connector got no documents"; return 1; }
+	fed_wait_tcp "$(fed_var "$c" CONN)" "$FED_TLS_PORT" 10 ||
+		{ fed_log "$c: connector does not listen on TLS"; return 1; }
+}
+
+fed_up() {
+	local c
+	for c in ${1:-$FED_COMMUNITIES}; do
+		fed_start_community "$c" && fed_start_gateway "$c" &&
+			fed_start_connector "$c" || return 1
+	done
+}
+
+# fed_client NAME C USER [PASSWORD]
+fed_client() {
+	local name=$1 c=$2 user=$3 pw=${4:-} u fd
+	if [ -z "$pw" ]; then
+		for u in $(fed_var "$c" USERS); do
+			[ "${u%%:*}" = "$user" ] && pw=${u#*:}
+		done
+	fi
+	rm -f "$FED_DIR/cl/$name.in"
+	mkfifo "$FED_DIR/cl/$name.in"
+	exec {fd}<>"$FED_DIR/cl/$name.in"
+	FED_FD[$name]=$fd
+	STCLIENT_PASSWORD=$pw "$FED_STCLIENT" -H "$(fed_var "$c" GW)" \
+		-P "$FED_VP_PORT" -u "$user" <"$FED_DIR/cl/$name.in" \
+		>"$FED_DIR/cl/$name.out" 2>"$FED_DIR/cl/$name.err" &
+	local pid=$!
+	echo "$pid" >"$FED_DIR/run/client-$name.pid"
+	echo "client-$name" >>"$FED_DIR/run/order"
+	if declare -p T_PIDS >/dev/null 2>&1; then T_PIDS+=("$pid"); fi
+	fed_wait "$FED_DIR/cl/$name.out" "^(loggedin|closed)" 15 &&
+		grep -q '^loggedin' "$FED_DIR/cl/$name.out"
+}
+
+fed_say() { local n=$1; shift; printf '%s\n' "$*" >&"${FED_FD[$n]}"; }
+
+# fed_stop_all: stop in the reverse order of start.
+fed_stop_all() {
+	local n
+	[ -f "$FED_DIR/run/order" ] || return 0
+	for n in $(tac "$FED_DIR/run/order"); do
+		fed_kill "$n"
+		rm -f "$FED_DIR/run/$n.pid"
+	done
+	rm -f "$FED_DIR/run/order"
+}
+
+fed_topology() {
+	local f=$1 c C
+	{
+		echo "# stsip federation demo topology (sh variables)"
+		for c in $FED_COMMUNITIES; do
+			C=${c^^}
+			echo "${C}_DOMAIN=$(fed_var "$c" DOMAIN)"
+			echo "${C}_VP_HOST=$(fed_var "$c" GW)"
+			echo "${C}_VP_PORT=$FED_VP_PORT"
+			echo "${C}_SIP_HOST=$(fed_var "$c" CONN)"
+			echo "${C}_SIP_UDP_PORT=$FED_SIP_PORT"
+			echo "${C}_SIP_TCP_PORT=$FED_SIP_PORT"
+			echo "${C}_SIP_TLS_PORT=$FED_TLS_PORT"
+			echo "${C}_LINK_HOST=$(fed_var "$c" GW)"
+			echo "${C}_LINK_PORT=$FED_LINK_PORT"
+			echo "${C}_CONFIG_DIR=$FED_DIR/$c/conf"
+			echo "${C}_CONTROL=$FED_DIR/$c/gateway.sock"
+			echo "${C}_USERS=\"$(fed_var "$c" USERS)\""
+		done
+		echo "CA_FILE=$FED_DIR/pki/ca.pem"
+		echo "STATE_DIR=$FED_DIR"
+	} >"$f"
+}
