@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real libpurple client (the Sametime plugin Pidgin uses, headless) on
 # stcommunity: it signs on, sees an stclient buddy come online, go away and
-# leave, and exchanges IMs with it both ways.
+# leave, exchanges IMs with it both ways, and reports a wrong password as
+# "Incorrect Username/Password".
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/client_common.sh"
 
@@ -43,6 +44,21 @@ t_expect "libpurple receives stclient's IM" "$T/alice.log" \
 cc_cmd alice "msg bob and a second one"
 t_expect "a later libpurple IM arrives too" "$T/bob.log" \
 	'^im alice and a second one$' 15
+
+# A wrong password: Pidgin must say the user name or password is wrong
+# (an authentication failure, which it does not retry), not a network error.
+mkdir -p "$T/purple2"
+cc_client mallory env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	"$CLIENT_PURPLE" -d "$T/purple2" -H "$CC_ADDR" -P "$CC_PORT" \
+	-u bob -p wrong-password
+t_expect "libpurple reports a wrong password as such" "$T/mallory.log" \
+	'^closed 2 Incorrect [Uu]sername/[Pp]assword' 15
+cc_wait_exit mallory 10 || true
+if [ "$CC_STATUS" = 1 ]; then
+	t_pass "libpurple with a wrong password exits 1"
+else
+	t_fail "libpurple with a wrong password exits 1 (status $CC_STATUS)"
+fi
 
 cc_cmd bob "quit"
 t_expect "libpurple sees bob go offline" "$T/alice.log" '^presence bob offline$' 15
