@@ -14,9 +14,15 @@
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/lib/dns.sh"
 
-C=$(t_addr 1)
-B=$(t_addr 2)
-X=$(t_addr 3)
+C=${CN_C:-$(t_addr 1)}
+B=${CN_B:-$(t_addr 2)}
+X=${CN_X:-$(t_addr 3)}
+SP=${CN_SIP_PORT:-5060}		# the connector's UDP/TCP port
+TP=${CN_TLS_PORT:-5061}
+GP=${CN_LINK_PORT:-5070}
+DP=${CN_DNS_PORT:-5353}
+# hp ADDR PORT: "addr:port", IPv6 in brackets
+hp() { case $1 in *:*) echo "[$1]:$2" ;; *) echo "$1:$2" ;; esac; }
 LINKPEER=$top_builddir/tests/connector_linkpeer
 SIPCLIENT=$top_builddir/tests/connector_sipclient
 DOCS=$T/docs
@@ -40,8 +46,8 @@ EOT
 [CommunityConnector]
 ConnectorName = conn1
 IP = $C
-Port = 5060
-TLSPort = 5061
+Port = $SP
+TLSPort = $TP
 SupportedCommunities = beta, delta
 AdvertisedHost = sip.alpha.example
 EOT
@@ -70,12 +76,12 @@ Domains = gamma.example
 Port = 5060
 Transport = udp
 EOT
-	t_dns_start "$C" 5353 \
+	t_dns_start "$C" "$DP" \
 		"SRV:_sip._udp.beta.example:sip.beta.example:5060:10:10" \
 		"SRV:_sip._tcp.beta.example:sip.beta.example:5060:10:10" \
-		"A:sip.beta.example:$B" \
-		"A:proxy.delta.example:$B" \
-		"A:gamma.example:$B" ${CN_DNS_EXTRA:-}
+		"${CN_BREC:-A}:sip.beta.example:$B" \
+		"${CN_BREC:-A}:proxy.delta.example:$B" \
+		"${CN_BREC:-A}:gamma.example:$B" ${CN_DNS_EXTRA:-}
 	cat >"$T/conn.conf" <<EOT
 # stsipconnector test configuration
 [connector]
@@ -83,17 +89,18 @@ name = conn1
 cert = $PKI/conn.pem
 key = $PKI/conn.key
 ca = $PKI/ca.pem
-gateway = ${CN_GW:-$C:5070}
-dns = $C@5353
+gateway = ${CN_GW:-$(hp "$C" "$GP")}
+dns = $C@$DP
 rundir = $T/run
 user = nobody
 t1 = ${CN_T1:-100}
+${CN_CONF_EXTRA:-}
 EOT
 }
 
 cn_start_peer() {
 	[ -n "${T_FD[peer]:-}" ] || t_fifo peer
-	t_start peer "$LINKPEER" -l "$C:5070" -c "$PKI/gw.pem" \
+	t_start peer "$LINKPEER" -l "$(hp "$C" "$GP")" -c "$PKI/gw.pem" \
 		-k "$PKI/gw.key" -a "$PKI/ca.pem" -d "$DOCS" -i "$T/peer.in" "$@"
 	t_wait_grep "$T/peer.log" LISTENING 5
 }

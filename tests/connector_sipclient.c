@@ -187,8 +187,12 @@ print_status(const char *name, const char *msg)
 	int code = 0;
 	char reason[200] = "";
 
+	const char *ra = strcasestr(msg, "\nRetry-After:");
+
 	if (sscanf(msg, "SIP/2.0 %d %199[^\r\n]", &code, reason) >= 1)
-		printf("%s: %d %s\n", name, code, reason);
+		printf("%s: %d %s%s%d%s\n", name, code, reason,
+		    ra ? " [Retry-After: " : "", ra ? atoi(ra + 13) : 0,
+		    ra ? "]" : "");
 	else
 		printf("%s: unparsable\n", name);
 }
