@@ -8,9 +8,10 @@
  *            (-g gwname | -u user -p password)
  *
  * User mode: watch ID | unwatch ID | status HEX [TEXT] | block ID... |
- *   msg ID TEXT | store KEY TEXT | load KEY | resolve NAME | stall | quit.
+ *   msg ID TEXT | nbmsg ID TEXT (offering NOTESBUDDY) | typing ID |
+ *   store KEY TEXT | load KEY | resolve NAME | stall | quit.
  *   Events: loggedin ID, presence ID HEX [TEXT], im ID TEXT,
- *   error ID 0xREASON, refused 0xREASON, closed, saved 0xRESULT,
+ *   typing ID, error ID 0xREASON, refused 0xREASON, closed, saved 0xRESULT,
  *   loaded 0xRESULT [TEXT], resolved 0xCODE [ID|NAME].  "stall" stops
  *   reading from the server (a client that hangs).
  * Gateway mode: presence EXT HEX [TEXT] | watchint REQ EXT INT |
@@ -275,17 +276,24 @@ aware_send(uint16_t type, const char *id)
 }
 
 static void
-plain_addtl(struct mwOpaque *o)
+features_addtl(struct mwOpaque *o, uint32_t features)
 {
 	struct mwPutBuffer *p = mwPutBuffer_new();
 
 	guint32_put(p, 1);
-	guint32_put(p, VP_IM_PLAIN);
+	guint32_put(p, features);
 	mwPutBuffer_finalize(o, p);
 }
 
 static void
-im_open(const char *self, const char *to, const char *text)
+plain_addtl(struct mwOpaque *o)
+{
+	features_addtl(o, VP_IM_PLAIN);
+}
+
+static void
+im_open_features(const char *self, const char *to, const char *text,
+    uint32_t features)
 {
 	struct mwLoginInfo li;
 	struct mwOpaque add;
@@ -293,7 +301,7 @@ im_open(const char *self, const char *to, const char *text)
 	struct pchan *c = chan_new(P.next++, to, self, 1);
 
 	g_queue_push_tail(&c->queue, g_strdup(text));
-	plain_addtl(&add);
+	features_addtl(&add, features);
 	memset(&li, 0, sizeof(li));
 	li.login_id = "probe-login";
 	li.type = P.gw ? STGW_LOGIN_TYPE : 0x1700;
@@ -301,6 +309,12 @@ im_open(const char *self, const char *to, const char *text)
 	vp_put_create(p, c->id, to, VP_SRVC_IM, VP_SRVC_IM, 3, &add, &li);
 	mwOpaque_clear(&add);
 	flush_put(p);
+}
+
+static void
+im_open(const char *self, const char *to, const char *text)
+{
+	im_open_features(self, to, text, VP_IM_PLAIN);
 }
 
 /* Take one id off *s: "@E " ids keep their one space. */
@@ -380,6 +394,29 @@ command(char *line)
 			}
 		}
 		im_open(NULL, a, line);
+	} else if (!P.gw && !strcmp(cmd, "nbmsg") && (a = take_id(&line))) {
+		im_open_features(NULL, a, line, VP_IM_NOTESBUDDY);
+	} else if (!P.gw && !strcmp(cmd, "typing") && (a = take_id(&line))) {
+		g_hash_table_iter_init(&it, P.chans);
+		while (g_hash_table_iter_next(&it, &k, &v)) {
+			struct pchan *c = v;
+			struct mwPutBuffer *d;
+			struct mwOpaque o, none = { 0, NULL };
+
+			if (!c->open || strcmp(c->peer, a))
+				continue;
+			d = mwPutBuffer_new();
+			guint32_put(d, VP_IM_DATA);
+			guint32_put(d, VP_IM_DATA_TYPING);
+			guint32_put(d, 0);
+			mwOpaque_put(d, &none);
+			mwPutBuffer_finalize(&o, d);
+			p = mwPutBuffer_new();
+			vp_put_send(p, c->id, VP_IM_MSG, o.data, o.len);
+			mwOpaque_clear(&o);
+			flush_put(p);
+			break;
+		}
 	} else if (!P.gw && !strcmp(cmd, "store") && (a = take_id(&line))) {
 		struct mwPutBuffer *d = mwPutBuffer_new();
 		struct mwOpaque o, val = { strlen(line), (guchar *)line };
@@ -602,6 +639,14 @@ on_send(struct mwMsgChannelSend *m)
 	guint32_get(b, &kind);
 	if (kind == VP_IM_TEXT)
 		mwString_get(b, &text);
+	else if (kind == VP_IM_DATA) {
+		guint32 dtype = 0, sub = 1;
+
+		guint32_get(b, &dtype);
+		guint32_get(b, &sub);
+		if (dtype == VP_IM_DATA_TYPING && !P.gw)
+			out("typing %s %s", c->peer, sub == 0 ? "on" : "off");
+	}
 	mwGetBuffer_free(b);
 	if (text == NULL)
 		return;

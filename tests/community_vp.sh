@@ -78,6 +78,16 @@ cmd b "block"
 t_expect "unblocked: alice sees bob again" "$T/a.out" '^presence bob 60 out to lunch$'
 cmd a "msg bob hi bob"
 t_expect "IM after unblocking" "$T/b.out" '^im alice hi bob$'
+cmd b "msg alice hi alice"
+t_expect "IM back on bob's own channel" "$T/a.out" '^im bob hi alice$'
+cmd a "typing bob"
+t_expect "typing notification relayed" "$T/b.out" '^typing alice on$'
+cmd a "nbmsg bob <b>html</b> offer"
+t_expect "a NOTESBUDDY conversation between users is relayed" "$T/b.out" \
+	'^im alice <b>html</b> offer$'
+cmd a "nbmsg @E x@beta.example rich"
+t_expect "no gateway: IM to an external user refused" "$T/a.out" \
+	'^error @E x@beta\.example 0x80002000$'
 
 # Second login (allow): the newest login gets new IMs.
 login a2 alice
