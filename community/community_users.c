@@ -474,8 +474,13 @@ auth_done_cb(evutil_socket_t fd, short ev, void *arg)
 	pthread_mutex_unlock(&ap->mtx);
 	while ((job = TAILQ_FIRST(&done)) != NULL) {
 		TAILQ_REMOVE(&done, job, entry);
-		if (job->s != NULL && job->s->state == VS_AUTH)
-			cs_login_done(job->s, job);
+		/* A session killed meanwhile waits for its reaping: unlink
+		 * the job before freeing it. */
+		if (job->s != NULL) {
+			job->s->job = NULL;
+			if (job->s->state == VS_AUTH)
+				cs_login_done(job->s, job);
+		}
 		cs_auth_job_free(job);
 	}
 }
