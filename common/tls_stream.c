@@ -821,11 +821,21 @@ tls_cert_matches_domain(gnutls_x509_crt_t crt, const char *domain)
 		    &size, &critical);
 		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			break;
-		if (type == GNUTLS_E_SHORT_MEMORY_BUFFER)
-			continue;	/* too long to be our domain */
+		if (type == GNUTLS_E_SHORT_MEMORY_BUFFER) {
+			/* too long to be our domain; but a name is there,
+			 * so the CN must not be used instead */
+			have_san = 1;
+			continue;
+		}
 		if (type < 0)
 			break;
 		buf[size] = '\0';
+		if ((type == GNUTLS_SAN_URI || type == GNUTLS_SAN_DNSNAME) &&
+		    memchr(buf, '\0', size) != NULL) {
+			/* "beta.example\0.evil.example" names nothing */
+			have_san = 1;
+			continue;
+		}
 		if (type == GNUTLS_SAN_URI) {
 			have_san = 1;
 			if (uri_matches(buf, domain))
@@ -845,7 +855,8 @@ tls_cert_matches_domain(gnutls_x509_crt_t crt, const char *domain)
 	    0, buf, &size) < 0)
 		return 0;
 	buf[size] = '\0';
-	return memchr(buf, '*', size) == NULL && host_equal(buf, size, domain);
+	return memchr(buf, '*', size) == NULL && memchr(buf, '\0', size) ==
+	    NULL && host_equal(buf, size, domain);
 }
 
 int

@@ -575,6 +575,45 @@ check_raw(struct sipmsg *m, struct sip_verdict *v, struct scan *sc,
 	return 0;
 }
 
+/*
+ * A host we can relay and route: a name of letters, digits, "-", "." and
+ * "_", an IPv4 address, or a bracketed IPv6 reference; a numeric port.
+ * libosip2 accepts more, and what it accepts it does not always print
+ * back in a form it parses again.
+ */
+static int
+uri_ok(const osip_uri_t *u)
+{
+	const char *h;
+	size_t i, n;
+
+	if (u == NULL || u->host == NULL || (n = strlen(u->host)) == 0 ||
+	    n > 255)
+		return 0;
+	h = u->host;
+	if (h[0] == '[') {
+		if (n < 3 || h[n - 1] != ']')
+			return 0;
+		for (i = 1; i + 1 < n; i++)
+			if (!isxdigit((unsigned char)h[i]) && h[i] != ':' &&
+			    h[i] != '.')
+				return 0;
+	} else if (strchr(h, ':') != NULL) {
+		for (i = 0; i < n; i++)	/* osip strips the brackets */
+			if (!isxdigit((unsigned char)h[i]) && h[i] != ':' &&
+			    h[i] != '.')
+				return 0;
+	} else
+		for (i = 0; i < n; i++)
+			if (!isalnum((unsigned char)h[i]) && h[i] != '-' &&
+			    h[i] != '.' && h[i] != '_')
+				return 0;
+	if (u->port != NULL && (!all_digits(u->port, 5) ||
+	    atol(u->port) > 65535))
+		return 0;
+	return 1;
+}
+
 /* RFC 3261 16.3 and 8.2 checks on the parsed request. */
 static int
 check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
@@ -593,11 +632,11 @@ check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
 		verdict(v, 400, "Bad Request: malformed Via header");
 		return -1;
 	}
-	if (msg->from == NULL || msg->from->url == NULL) {
+	if (msg->from == NULL || !uri_ok(msg->from->url)) {
 		verdict(v, 400, "Bad Request: malformed From header");
 		return -1;
 	}
-	if (msg->to == NULL || msg->to->url == NULL) {
+	if (msg->to == NULL || !uri_ok(msg->to->url)) {
 		verdict(v, 400, "Bad Request: malformed To header");
 		return -1;
 	}
@@ -641,6 +680,10 @@ check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
 	if (osip_strcasecmp(msg->req_uri->scheme, "sip") != 0 &&
 	    osip_strcasecmp(msg->req_uri->scheme, "sips") != 0) {
 		verdict(v, 416, "Unsupported URI Scheme");
+		return -1;
+	}
+	if (!uri_ok(msg->req_uri)) {
+		verdict(v, 400, "Bad Request: malformed Request-URI");
 		return -1;
 	}
 	if (osip_message_get_max_forwards(msg, 0, &mf) >= 0 && mf != NULL) {

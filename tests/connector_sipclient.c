@@ -189,10 +189,11 @@ print_status(const char *name, const char *msg)
 
 	const char *ra = strcasestr(msg, "\nRetry-After:");
 
-	if (sscanf(msg, "SIP/2.0 %d %199[^\r\n]", &code, reason) >= 1)
-		printf("%s: %d %s%s%d%s\n", name, code, reason,
-		    ra ? " [Retry-After: " : "", ra ? atoi(ra + 13) : 0,
-		    ra ? "]" : "");
+	if (sscanf(msg, "SIP/2.0 %d %199[^\r\n]", &code, reason) >= 1 && ra)
+		printf("%s: %d %s [Retry-After: %d]\n", name, code, reason,
+		    atoi(ra + 13));
+	else if (code != 0)
+		printf("%s: %d %s\n", name, code, reason);
 	else
 		printf("%s: unparsable\n", name);
 }
