@@ -3,7 +3,8 @@
  * (prpl-meanwhile), driven by stclient's line protocol, so that tests can
  * show what a Pidgin user would see against stcommunity.
  *
- * usage: client_purple -d USERDIR -H HOST -P PORT -u USER -p PASSWORD
+ * usage: client_purple [-S] -d USERDIR -H HOST -P PORT -u USER -p PASSWORD
+ * (-S keeps libpurple's default server-synchronised buddy list)
  * stdin:  watch ID | msg ID TEXT | status active|away|dnd [TEXT] | quit
  * stdout: loggedin ID | presence ID STATE [TEXT] | im ID TEXT | sent ID |
  *         error ID TEXT | closed REASON
@@ -34,6 +35,7 @@ struct cp {
 	int		 loggedin;
 	int		 closed;
 	int		 exit_code;
+	int		 synced;	/* -S: libpurple's default server-synced list */
 };
 
 static struct cp cp;
@@ -249,6 +251,10 @@ static PurpleConversationUiOps cp_conv_ops = {
 	.write_conv = cp_write_conv,
 };
 
+/* Empty on purpose: libpurple then fills in its own handlers that write
+ * blist.xml, as Pidgin's profile does (without ops it never saves). */
+static PurpleBlistUiOps cp_blist_ops;
+
 /* ---- commands ---- */
 
 /* Same ID rule as stclient: one word, or "@E " and one word. */
@@ -393,7 +399,7 @@ cp_signal_cb(gpointer data)
 static void
 cp_usage(void)
 {
-	fprintf(stderr, "usage: client_purple -d userdir -H host [-P port] "
+	fprintf(stderr, "usage: client_purple [-S] -d userdir -H host [-P port] "
 	    "-u user -p password\n");
 	exit(2);
 }
@@ -409,6 +415,7 @@ cp_setup(const char *dir, const char *host, int port, const char *user,
 	purple_debug_set_enabled(getenv("CLIENT_PURPLE_DEBUG") != NULL);
 	purple_eventloop_set_ui_ops(&cp_loop_ops);
 	purple_conversations_set_ui_ops(&cp_conv_ops);
+	purple_blist_set_ui_ops(&cp_blist_ops);
 	if (!purple_core_init(CP_UI)) {
 		fprintf(stderr, "client_purple: libpurple failed to start\n");
 		exit(1);
@@ -416,9 +423,10 @@ cp_setup(const char *dir, const char *host, int port, const char *user,
 	purple_set_blist(purple_blist_new());
 	purple_blist_load();
 	purple_prefs_load();
-	/* Keep the buddy list local: a test user has no stored list, and
-	 * libpurple's default "synch" mode would trust the server's. */
-	if (purple_prefs_exists("/plugins/prpl/meanwhile/blist_action"))
+	/* Keep the buddy list local unless -S: libpurple's default "synch"
+	 * mode trusts the server's stored list over the local one. */
+	if (!cp.synced &&
+	    purple_prefs_exists("/plugins/prpl/meanwhile/blist_action"))
 		purple_prefs_set_int("/plugins/prpl/meanwhile/blist_action", 1);
 	if (purple_find_prpl("prpl-meanwhile") == NULL) {
 		fprintf(stderr, "client_purple: no prpl-meanwhile plugin\n");
@@ -461,11 +469,12 @@ main(int argc, char *argv[])
 	const char *dir = NULL, *host = NULL, *user = NULL, *pass = NULL;
 	int ch, port = 1533;
 
-	while ((ch = getopt(argc, argv, "d:H:P:u:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:H:P:Su:p:")) != -1) {
 		switch (ch) {
 		case 'd': dir = optarg; break;
 		case 'H': host = optarg; break;
 		case 'P': port = atoi(optarg); break;
+		case 'S': cp.synced = 1; break;
 		case 'u': user = optarg; break;
 		case 'p': pass = optarg; break;
 		default: cp_usage();
