@@ -28,6 +28,12 @@ cc_cmd bob "watch alice"
 t_expect "stclient sees the libpurple user online" "$T/bob.log" \
 	'^presence alice active'
 
+cc_cmd alice "status dnd busy in pidgin"
+t_expect "stclient sees the libpurple user's dnd with text" "$T/bob.log" \
+	'^presence alice dnd busy in pidgin$'
+m=$(cc_mark bob)
+cc_cmd alice "status active"
+cc_expect_new "and active again" bob "$m" '^presence alice active$'
 cc_cmd bob "status away out to lunch"
 t_expect "libpurple sees bob away with his text" "$T/alice.log" \
 	'^presence bob away out to lunch$'
