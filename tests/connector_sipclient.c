@@ -11,7 +11,9 @@
  *	two parts 150 ms apart (a message split across reads).
  * Server:  connector_sipclient -s [-t ...] [-c CERT -k KEY] [-r CODE]
  *	    HOST:PORT
- *	Answers every request with CODE and prints "REQ METHOD RURI".
+ *	Answers every request with CODE and prints "REQ METHOD RURI", its
+ *	top Via ("VIA ...") and Record-Route ("RR ..."), and "ACCEPT" for
+ *	each TCP/TLS connection.
  */
 #include "config.h"
 
@@ -246,6 +248,7 @@ run_server(const struct sockaddr *sa, socklen_t sl, int code,
 			if (fd == -1) {
 				fd = accept(lfd, NULL, NULL);
 				slen = 0;
+				printf("ACCEPT\n");
 				if (tp == LINK_TP_TLS && tls_start(1, certf, keyf,
 				    ca) != 0) {
 					close(fd);
