@@ -664,6 +664,8 @@ txn_flow_closed(struct connector *c, uint32_t flow)
 	struct txn *todo[64];
 	size_t n = 0, j;
 
+	if (c->txns == NULL)
+		return;		/* shutting down */
 	/* collect first: client_try may re-key (move) transactions */
 	for (i = 0; i < TXN_BUCKETS; i++)
 		for (x = c->txns->b[i]; x != NULL; x = nx) {
