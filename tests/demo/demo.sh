@@ -110,7 +110,7 @@ if [ "$mode" = detach ]; then
 fi
 
 # --- the scripted conversation ------------------------------------------
-declare -A seen mark
+declare -A seen
 show_new() {
 	local n f=$FED_DIR/cl/$1.out
 	[ -f "$f" ] || return 0
@@ -123,16 +123,8 @@ show_new() {
 }
 show_all() { show_new alice "alice@alpha.example"; show_new bob "bob@beta.example  "; }
 steps=0
-# a line after the last command sent
-seen_after_mark() {
-	tail -n +"$(( ${mark[$1]:-0} + 1 ))" "$FED_DIR/cl/$1.out" | grep -Eq -- "$2"
-}
-step() {	# step DESCRIPTION CLIENT REGEX
-	local i=0
-	while ! seen_after_mark "$2" "$3" && [ $i -lt 150 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	if seen_after_mark "$2" "$3"; then
+step() {	# step DESCRIPTION CLIENT REGEX: a line after the last command
+	if fed_wait_new "$2" "$3" 15; then
 		show_all
 		say "  ok: $1"
 		steps=$((steps + 1))
@@ -146,8 +138,8 @@ send() {	# send CLIENT LINE
 	local who=alice@alpha.example
 	[ "$1" = bob ] && who="bob@beta.example  "
 	show_all
-	mark[alice]=$(wc -l <"$FED_DIR/cl/alice.out")
-	mark[bob]=$(wc -l <"$FED_DIR/cl/bob.out")
+	fed_mark alice
+	fed_mark bob
 	say "  $who -> $2"
 	fed_say "$1" "$2"
 }

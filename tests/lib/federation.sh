@@ -233,7 +233,7 @@ fed_start_gateway() {
 		-c "$s/conf" -f "$s/gateway.conf"
 	fed_wait "$FED_DIR/$c-gateway.log" "session with .* up" 15 ||
 		{ fed_log "$c: gateway has no VP session"; return 1; }
-	fed_wait_tcp "$(fed_var "$c" GW)" "$FED_LINK_PORT" 15 ||
+	fed_wait "$FED_DIR/$c-gateway.log" "link: listening" 15 ||
 		{ fed_log "$c: gateway does not listen"; return 1; }
 }
 
@@ -280,6 +280,23 @@ fed_client() {
 }
 
 fed_say() { local n=$1; shift; printf '%s\n' "$*" >&"${FED_FD[$n]}"; }
+
+# fed_mark NAME: remember how far a client's output goes; fed_wait_new
+# NAME REGEX [SECS] then waits for a matching line after that mark.
+declare -A FED_MARK
+fed_mark() { FED_MARK[$1]=$(wc -l <"$FED_DIR/cl/$1.out"); }
+fed_seen_new() {
+	tail -n +"$(( ${FED_MARK[$1]:-0} + 1 ))" "$FED_DIR/cl/$1.out" |
+		grep -Eq -- "$2"
+}
+fed_wait_new() {
+	local i=0
+	while [ $i -lt $((${3:-10} * 10)) ]; do
+		fed_seen_new "$1" "$2" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
 
 # fed_stop_all: stop in the reverse order of start.
 fed_stop_all() {
