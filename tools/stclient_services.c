@@ -296,6 +296,28 @@ static struct mwImHandler stc_im_handler = {
 };
 
 /*
+ * libmeanwhile 1.1.1 fills the new channel's peer LoginInfo with copies of
+ * the target id, then overwrites that LoginInfo with the acceptor's when
+ * the channel is accepted (mwChannel_recvAccept), losing the copies.  The
+ * CHANNEL_CREATE has been sent by now and nothing reads those fields
+ * before the accept or the destroy (which clears them), so release them
+ * here.
+ */
+static void
+stc_conv_unleak(struct mwConversation *conv)
+{
+	struct mwLoginInfo *li;
+
+	if (!mwConversation_isPending(conv) ||
+	    (li = mwConversation_getTargetInfo(conv)) == NULL)
+		return;
+	g_free(li->user_id);
+	li->user_id = NULL;
+	g_free(li->community);
+	li->community = NULL;
+}
+
+/*
  * A text for a conversation that is not open yet is queued and the channel
  * opened; "sent" is printed when it is handed to the server on the open
  * channel, "error" if the channel is refused.
@@ -313,8 +335,10 @@ stc_msg(const char *id, const char *text)
 	}
 	g_queue_push_tail(stc_conv_queue(conv), g_strdup(text));
 	stc->pending++;
-	if (mwConversation_isClosed(conv))
+	if (mwConversation_isClosed(conv)) {
 		mwConversation_open(conv);
+		stc_conv_unleak(conv);
+	}
 }
 
 /* ---- resolve and storage ---- */
