@@ -190,6 +190,7 @@ int	 transport_stream_send_to(struct connector *,
 	    const struct dns_target *, const char *domain, int verify_cert,
 	    const char *, size_t, uint32_t *flow_out);
 size_t	 transport_stream_count(struct connector *);
+int	 transport_stream_alive(struct connector *, uint32_t flow);
 
 /* sip_txn.c */
 struct txn_table *txn_table_new(struct connector *);

@@ -494,6 +494,16 @@ transport_stream_send_to(struct connector *c, const struct dns_target *t,
 	return tls_stream_write(k->s, data, len);
 }
 
+int
+transport_stream_alive(struct connector *c, uint32_t flow)
+{
+	struct sconn *k;
+
+	if (c->tp == NULL || (k = conn_by_id(c->tp, flow)) == NULL)
+		return 0;
+	return !k->closing;
+}
+
 size_t
 transport_stream_count(struct connector *c)
 {

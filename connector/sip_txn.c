@@ -49,6 +49,7 @@ struct txn {
 	int		 got_response;
 	int		 dead;		/* freed when the resolver returns */
 	int		 rr_added;	/* our Record-Route is on top */
+	uint32_t	 fixed_flow;	/* the gateway chose the flow */
 	char		 lasterr[320];
 };
 
@@ -375,6 +376,7 @@ client_fail(struct connector *c, struct txn *x, int code, const char *reason)
 }
 
 static void	client_try(struct connector *, struct txn *);
+static int	fixed_flow(struct connector *, struct txn *, struct sipmsg *);
 
 static void
 client_retx_cb(evutil_socket_t fd, short what, void *arg)
@@ -386,8 +388,9 @@ client_retx_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (x->state != CLI_TRYING && x->state != CLI_PROCEEDING)
 		return;
-	(void)transport_send_to(c, t, x->ri.domain, x->ri.verify_cert,
-	    x->out->raw, x->out->len, &flow);
+	if (x->fixed_flow == 0 || t->transport == LINK_TP_UDP)
+		(void)transport_send_to(c, t, x->ri.domain, x->ri.verify_cert,
+		    x->out->raw, x->out->len, &flow);
 	/* Timer E doubles up to T2; after a provisional it stays at T2 */
 	x->retx_ms = x->state == CLI_PROCEEDING ? 4000 :
 	    (x->retx_ms * 2 > 4000 ? 4000 : x->retx_ms * 2);
@@ -489,8 +492,13 @@ client_try(struct connector *c, struct txn *x)
 		x->peerlen = t->addrlen;
 		log_debug("txn: %s to %s via %s", x->method, x->ri.domain,
 		    addr_port_str((struct sockaddr *)&t->addr, a, sizeof(a)));
-		if (transport_send_to(c, t, x->ri.domain, x->ri.verify_cert,
-		    x->out->raw, x->out->len, &x->flow) == 0)
+		if (x->fixed_flow != 0 && t->transport != LINK_TP_UDP) {
+			x->flow = x->fixed_flow;
+			if (transport_stream_send(c, x->flow, x->out->raw,
+			    x->out->len) == 0)
+				break;
+		} else if (transport_send_to(c, t, x->ri.domain,
+		    x->ri.verify_cert, x->out->raw, x->out->len, &x->flow) == 0)
 			break;
 		snprintf(x->lasterr, sizeof(x->lasterr), "cannot send to %s",
 		    a);
@@ -574,6 +582,39 @@ add_record_route(struct connector *c, osip_message_t *msg, int tp)
 	osip_list_add(&msg->record_routes, rr, 0);
 }
 
+/*
+ * The gateway named the flow (a NOTIFY back on the connection the
+ * SUBSCRIBE came in on): no routing, that flow and address only.
+ * -1 when the flow is gone: then the request is routed as usual.
+ */
+static int
+fixed_flow(struct connector *c, struct txn *x, struct sipmsg *req)
+{
+	const struct nsf_extern *ext;
+	struct dns_target *t;
+	char dom[256];
+
+	if (req->transport != LINK_TP_UDP &&
+	    !transport_stream_alive(c, req->flow))
+		return -1;
+	if (sip_to_domain(req, dom, sizeof(dom)) != NULL &&
+	    (ext = nsfconf_extern_for_domain(c->conf, dom)) != NULL) {
+		snprintf(x->ri.community, sizeof(x->ri.community), "%s",
+		    ext->community_name);
+		snprintf(x->ri.domain, sizeof(x->ri.domain), "%s", dom);
+	}
+	x->fixed_flow = req->flow;
+	memset(&x->targets, 0, sizeof(x->targets));
+	t = &x->targets.t[0];
+	memcpy(&t->addr, &req->src, sizeof(t->addr));
+	t->addrlen = req->srclen;
+	t->transport = req->transport;
+	x->targets.n = 1;
+	x->ti = 0;
+	client_try(c, x);
+	return 0;
+}
+
 void
 txn_client_start(struct connector *c, struct sipmsg *req)
 {
@@ -610,6 +651,8 @@ txn_client_start(struct connector *c, struct sipmsg *req)
 		mf->hvalue = osip_strdup(buf);
 	} else
 		osip_message_set_max_forwards(req->msg, "70");
+	if (req->flow != 0 && fixed_flow(c, x, req) == 0)
+		return;
 	route_request(c, req, client_route_cb, x);
 }
 

@@ -6,7 +6,10 @@
  * requests outward on command.
  *
  *	connector_linkpeer -l ADDR:PORT -c CERT -k KEY -a CA -d DOCDIR
- *	    [-i FIFO] [-r CODE] [-q]
+ *	    [-i FIFO] [-r CODE] [-q] [-N]
+ *
+ * -N: after answering a SUBSCRIBE, send a NOTIFY back on the flow it came
+ * in on (flow and address copied from the SUBSCRIBE's frame).
  *
  * Commands, from FIFO or stdin (one per line): "send FILE" (a SIP request to send out),
  * "push" (push DOCDIR again), "code N", "quit".
@@ -45,6 +48,7 @@ struct peer {
 	const char	*docdir;
 	int		 code;
 	int		 quiet;
+	int		 notify;	/* -N: NOTIFY back on the SUBSCRIBE's flow */
 	uint32_t	 gen;
 	struct link_buf	 out;
 	struct evbuffer	*cmd;
@@ -123,6 +127,43 @@ tp_name(int tp)
 	return tp == LINK_TP_UDP ? "udp" : tp == LINK_TP_TCP ? "tcp" : "tls";
 }
 
+/* A NOTIFY for a SUBSCRIBE, on the flow the SUBSCRIBE came in on. */
+static void
+notify_back(struct peer *p, struct sipmsg *m, const struct link_sip *ls)
+{
+	osip_contact_t *ct = NULL;
+	char *ruri = NULL, *from = NULL, *to = NULL, *raw = NULL;
+	struct link_sip r;
+	int n;
+
+	if (osip_message_get_contact(m->msg, 0, &ct) >= 0 && ct != NULL &&
+	    ct->url != NULL)
+		osip_uri_to_str(ct->url, &ruri);
+	else
+		osip_uri_to_str(m->msg->from->url, &ruri);
+	osip_uri_to_str(m->msg->to->url, &from);
+	osip_uri_to_str(m->msg->from->url, &to);
+	n = asprintf(&raw, "NOTIFY %s SIP/2.0\r\n"
+	    "Via: SIP/2.0/TLS gw.alpha.example;branch=z9hG4bKntf%s\r\n"
+	    "Max-Forwards: 70\r\nFrom: <%s>;tag=gw1\r\nTo: <%s>\r\n"
+	    "Call-ID: %s\r\nCSeq: 1 NOTIFY\r\nEvent: presence\r\n"
+	    "Subscription-State: active\r\nContent-Length: 0\r\n\r\n",
+	    ruri, m->msg->call_id->number, from, to, m->msg->call_id->number);
+	if (n > 0) {
+		r = *ls;
+		r.community[0] = '\0';
+		r.flags = 0;
+		r.message = (const uint8_t *)raw;
+		r.length = (uint32_t)n;
+		(void)link_encode_sip(&p->out, &r);
+		flush_out(p);
+	}
+	free(raw);
+	osip_free(ruri);
+	osip_free(from);
+	osip_free(to);
+}
+
 static void
 on_sip(struct peer *p, const struct link_sip *ls)
 {
@@ -164,6 +205,8 @@ on_sip(struct peer *p, const struct link_sip *ls)
 		flush_out(p);
 		free(resp);
 	}
+	if (p->notify && strcmp(sip_method(m), "SUBSCRIBE") == 0)
+		notify_back(p, m, ls);
 	sipmsg_free(m);
 }
 
@@ -343,7 +386,7 @@ main(int argc, char *argv[])
 
 	memset(&p, 0, sizeof(p));
 	p.code = 200;
-	while ((ch = getopt(argc, argv, "a:c:d:i:k:l:qr:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:i:k:l:Nqr:")) != -1) {
 		switch (ch) {
 		case 'i': cmdfile = optarg; break;
 		case 'a': ca = optarg; break;
@@ -351,6 +394,7 @@ main(int argc, char *argv[])
 		case 'd': p.docdir = optarg; break;
 		case 'k': key = optarg; break;
 		case 'l': listen_at = optarg; break;
+		case 'N': p.notify = 1; break;
 		case 'q': p.quiet = 1; break;
 		case 'r': p.code = atoi(optarg); break;
 		default: return 2;

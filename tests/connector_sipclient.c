@@ -8,7 +8,8 @@
  *	fresh token) and prints "NAME: CODE REASON" for its final response,
  *	or "NAME: none".  -P writes all files in one burst on one stream
  *	(pipelining) before reading the answers; -S writes each message in
- *	two parts 150 ms apart (a message split across reads).
+ *	two parts 150 ms apart (a message split across reads); -n then
+ *	waits for a request on the same socket (a NOTIFY) and answers 200.
  * Server:  connector_sipclient -s [-t ...] [-c CERT -k KEY] [-r CODE]
  *	    HOST:PORT
  *	Answers every request with CODE and prints "REQ METHOD RURI", its
@@ -215,6 +216,27 @@ print_header(const char *msg, const char *h, const char *tag)
 	printf("%s %.*s\n", tag, e ? (int)(e - p) : (int)strlen(p), p);
 }
 
+/* -n: a request that follows the answer (a NOTIFY): print, answer 200. */
+static void
+await_request(const char *name, int ms)
+{
+	char msg[70000], m[64], *resp;
+	size_t n;
+
+	if (read_msg(msg, sizeof(msg), ms) != 0 || strncmp(msg, "SIP/", 4) == 0) {
+		printf("%s: no request\n", name);
+		return;
+	}
+	if (sscanf(msg, "%63s", m) == 1)
+		printf("%s: got %s\n", name, m);
+	print_header(msg, "\nVia:", "VIA");
+	if ((resp = sip_build_response(msg, strlen(msg), 200, "OK", NULL,
+	    &n)) != NULL) {
+		xsend(resp, n);
+		free(resp);
+	}
+}
+
 static int
 run_server(const struct sockaddr *sa, socklen_t sl, int code,
     const char *certf, const char *keyf, const char *ca)
@@ -287,16 +309,17 @@ main(int argc, char *argv[])
 	socklen_t dl, ml;
 	const char *bindto = NULL, *certf = NULL, *keyf = NULL, *ca = NULL;
 	int ch, wait_ms = 2000, pipeline = 0, server = 0, code = 200, i;
-	int split = 0;
+	int split = 0, want_req = 0;
 	char mebuf[80], tok[24], msg[70000], *data, *name;
 	size_t len;
 
-	while ((ch = getopt(argc, argv, "a:b:c:k:Pr:sSt:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:c:k:nPr:sSt:w:")) != -1) {
 		switch (ch) {
 		case 'a': ca = optarg; break;
 		case 'b': bindto = optarg; break;
 		case 'c': certf = optarg; break;
 		case 'k': keyf = optarg; break;
+		case 'n': want_req = 1; break;
 		case 'P': pipeline = 1; break;
 		case 'r': code = atoi(optarg); break;
 		case 's': server = 1; break;
@@ -372,6 +395,8 @@ main(int argc, char *argv[])
 			print_status(name, msg);
 			break;
 		}
+		if (want_req)
+			await_request(name, wait_ms);
 	}
 	if (pipeline)
 		for (i = 1; i < argc; i++) {
