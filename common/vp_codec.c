@@ -84,6 +84,53 @@ login_get(struct mwGetBuffer *b, struct mwMsgLogin *m)
 	guint16_get(b, &m->auth_type);
 }
 
+/* A PrivacyInfo whose count cannot fit in what is left: libmeanwhile would
+ * allocate count items before noticing (4 G items for 0xffffffff).  Each
+ * UserItem takes at least 5 bytes. */
+static int
+privacy_fits(const struct mwOpaque *o, size_t off)
+{
+	const guchar *d = o->data + off;
+	uint32_t n;
+
+	if (off + 5 > o->len)
+		return 0;
+	n = ((uint32_t)d[1] << 24) | ((uint32_t)d[2] << 16) |
+	    ((uint32_t)d[3] << 8) | d[4];
+	return n <= (o->len - off - 5) / 5;
+}
+
+static void
+privacy_get(struct mwGetBuffer *b, struct mwPrivacyInfo *pi)
+{
+	guint32 i, n;
+
+	gboolean_get(b, &pi->deny);
+	guint32_get(b, &n);
+	if (mwGetBuffer_error(b) || n > mwGetBuffer_remaining(b) / 5) {
+		/* force the buffer's error state */
+		mwGetBuffer_advance(b, mwGetBuffer_remaining(b) + 1);
+		guint32_get(b, &i);
+		return;
+	}
+	pi->count = n;
+	pi->users = g_new0(struct mwUserItem, n ? n : 1);
+	for (i = 0; i < n && !mwGetBuffer_error(b); i++)
+		mwUserItem_get(b, &pi->users[i]);
+}
+
+/* LOGIN_ACK: LoginInfo, an unexplained u16, PrivacyInfo, UserStatus. */
+static void
+login_ack_get(struct mwGetBuffer *b, struct mwMsgLoginAck *m)
+{
+	guint16 junk;
+
+	mwLoginInfo_get(b, &m->login);
+	guint16_get(b, &junk);
+	privacy_get(b, &m->privacy);
+	mwUserStatus_get(b, &m->status);
+}
+
 static int
 header_get(struct mwGetBuffer *b, struct mwMessage *h)
 {
@@ -120,19 +167,28 @@ vp_msg_decode(const uint8_t *body, size_t len, struct mwMessage **out)
 		m = g_malloc0(sizeof(struct mwMsgLogin));
 		login_get(b, (struct mwMsgLogin *)m);
 		break;
+	case mwMessage_LOGIN_ACK:
+		m = g_malloc0(sizeof(struct mwMsgLoginAck));
+		login_ack_get(b, (struct mwMsgLoginAck *)m);
+		break;
 	case mwMessage_LOGIN_CONTINUE:
 	case mwMessage_ANNOUNCE:
 		m = g_malloc0(sizeof(struct mwMessage));
 		break;
+	case mwMessage_SET_PRIVACY_LIST:
+		if (!privacy_fits(&o, len - mwGetBuffer_remaining(b))) {
+			mwOpaque_clear(&head.attribs);
+			mwGetBuffer_free(b);
+			return EBADMSG;
+		}
+		/* FALLTHROUGH */
 	case mwMessage_HANDSHAKE_ACK:
-	case mwMessage_LOGIN_ACK:
 	case mwMessage_LOGIN_REDIRECT:
 	case mwMessage_CHANNEL_CREATE:
 	case mwMessage_CHANNEL_DESTROY:
 	case mwMessage_CHANNEL_SEND:
 	case mwMessage_CHANNEL_ACCEPT:
 	case mwMessage_SET_USER_STATUS:
-	case mwMessage_SET_PRIVACY_LIST:
 	case mwMessage_SENSE_SERVICE:
 	case mwMessage_ADMIN:
 		/* libmeanwhile reads the header again itself. */
@@ -180,8 +236,6 @@ vp_msg_free(struct mwMessage *m)
 		((struct mwMsgHandshake *)m)->local_host = NULL;
 		mwMessage_free(m);
 		break;
-	case mwMessage_LOGIN_CONTINUE:
-	case mwMessage_ANNOUNCE:
 	case mwMessage_LOGIN:
 	case mwMessage_HANDSHAKE_ACK:
 	case mwMessage_LOGIN_ACK:

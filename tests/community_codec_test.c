@@ -367,6 +367,35 @@ START_TEST(create_accept_parse)
 }
 END_TEST
 
+START_TEST(hostile_counts_and_bare_messages)
+{
+	/* SET_PRIVACY_LIST claiming 0xffffffff users in 10 bytes */
+	static const uint8_t priv[] = { 0x00, 0x0b, 0x00, 0x00, 0, 0, 0, 0,
+	    0x01, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0 };
+	/* a bare ANNOUNCE header */
+	static const uint8_t ann[] = { 0x00, 0x22, 0, 0, 0, 0, 0, 0 };
+	struct mwMsgLoginAck *a = (void *)mwMessage_new(mwMessage_LOGIN_ACK);
+	struct mwPutBuffer *p = mwPutBuffer_new();
+	struct mwMessage *m;
+	struct mwOpaque o;
+
+	ck_assert_int_eq(vp_msg_decode(priv, sizeof(priv), &m), EBADMSG);
+	ck_assert_int_eq(vp_msg_decode(ann, sizeof(ann), &m), 0);
+	ck_assert_uint_eq(m->type, mwMessage_ANNOUNCE);
+	vp_msg_free(m);
+	/* LOGIN_ACK with a huge privacy count, as a hostile server sends */
+	a->login.user_id = g_strdup("x");
+	ck_assert_int_eq(vp_msg_encode(p, &a->head), 0);
+	mwMessage_free(&a->head);
+	o = finalize(p);
+	/* header 8 + LoginInfo(2+2+2+1+2+2+1 = 12) + u16, then deny, count */
+	ck_assert_uint_ge(o.len, 4 + 8 + 12 + 2 + 5);
+	memset(o.data + 4 + 8 + 12 + 2 + 1, 0xff, 4);
+	ck_assert_int_eq(vp_msg_decode(o.data + 4, o.len - 4, &m), EBADMSG);
+	mwOpaque_clear(&o);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -384,6 +413,7 @@ main(void)
 	tcase_add_test(tc, aware_blocks);
 	tcase_add_test(tc, stgw_roundtrip);
 	tcase_add_test(tc, create_accept_parse);
+	tcase_add_test(tc, hostile_counts_and_bare_messages);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
