@@ -596,9 +596,9 @@ on_message(struct vp_gateway *v, struct mwMessage *m)
 			return;
 		}
 		if ((c = chan_find(v, m->channel)) != NULL)
-			chan_free(v, c, reason == STGW_ERR_NO_SUCH_USER ?
-			    STGW_ERR_NO_SUCH_USER : reason ==
-			    STGW_ERR_BLOCKED ? STGW_ERR_BLOCKED :
+			chan_free(v, c, reason == STGW_ERR_NO_SUCH_USER ||
+			    reason == STGW_ERR_BLOCKED ||
+			    reason == STGW_ERR_DND ? reason :
 			    STGW_ERR_USER_OFFLINE);
 		break;
 	}

@@ -23,6 +23,11 @@
  * stdin commands:
  *	message FROM TO TEXT	MESSAGE from sip:FROM to sip:TO
  *	subscribe FROM TO	SUBSCRIBE (Event: presence, Expires 60)
+ *	subscribe-event EV FROM TO	the same with another Event
+ *	subexpires N		Expires of our next SUBSCRIBEs
+ *	unsubscribe		Expires: 0 in the dialog of our last SUBSCRIBE
+ *	composing FROM TO active|idle	an RFC 3994 isComposing MESSAGE
+ *	bigmessage FROM TO N	a MESSAGE with an N-byte body
  *	notify BASIC ACT NOTE	NOTIFY on the last subscription we accepted
  *				(BASIC open|closed, ACT none|away|busy)
  *	answer CODE		answer the next MESSAGE/SUBSCRIBE with CODE
@@ -39,6 +44,9 @@ static struct {
 	const char	*name;
 	int		 answer;
 	int		 expires;	/* in our 200 to SUBSCRIBE */
+	int		 subexpires;	/* in our SUBSCRIBEs */
+	char		 sub_callid[64], sub_from[256], sub_to[256];
+	char		 sub_fromtag[64], sub_totag[64];
 	uint32_t	 seq;
 	char		 dlg_callid[128], dlg_from[256], dlg_to[256];
 	char		 dlg_fromtag[64], dlg_totag[64];
@@ -175,6 +183,11 @@ on_sip(const char *msg)
 		hdr(msg, "CSeq", v, sizeof(v));
 		out("resp %s %d", strchr(v, ' ') ? strchr(v, ' ') + 1 : v,
 		    atoi(line + 8));
+		if (strstr(v, "SUBSCRIBE") != NULL && atoi(line + 8) == 200 &&
+		    hdr(msg, "To", v, sizeof(v)) == 0 &&
+		    (ct = strstr(v, "tag=")) != NULL)
+			snprintf(P.sub_totag, sizeof(P.sub_totag), "%.*s",
+			    (int)strcspn(ct + 4, ";> "), ct + 4);
 		return;
 	}
 	*strrchr(line, ' ') = '\0';
@@ -333,16 +346,74 @@ stdin_cb(evutil_socket_t fd, short ev, void *arg)
 			    "Content-Length: %zu\r\n\r\n%s", b, q, a,
 			    q, b, q, strlen(text), text);
 			send_sip(msg, 1);
-		} else if (sscanf(line, "subscribe %255s %255s", a, b) == 2) {
+		} else if (sscanf(line, "composing %255s %255s %511s", a, b,
+		    text) == 3) {
+			char body[512];
+
+			snprintf(body, sizeof(body), "<?xml version=\"1.0\" "
+			    "encoding=\"UTF-8\"?>\n<isComposing xmlns=\"urn:"
+			    "ietf:params:xml:ns:im-iscomposing\"><state>%s"
+			    "</state><contenttype>text/plain</contenttype>"
+			    "</isComposing>\n", text);
+			snprintf(msg, sizeof(msg), "MESSAGE sip:%s SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKc"
+			    "%u\r\nFrom: <sip:%s>;tag=c%u\r\nTo: <sip:%s>\r\n"
+			    "Call-ID: c%u@peer\r\nCSeq: 1 MESSAGE\r\n"
+			    "Max-Forwards: 70\r\nContent-Type: application/"
+			    "im-iscomposing+xml\r\nContent-Length: %zu\r\n\r\n"
+			    "%s", b, q, a, q, b, q, strlen(body), body);
+			send_sip(msg, 1);
+		} else if (sscanf(line, "bigmessage %255s %255s %511s", a, b,
+		    text) == 3) {
+			size_t bn = (size_t)atoi(text);
+			char *big = malloc(bn + 1), *m2;
+
+			memset(big, 'x', bn);
+			big[bn] = '\0';
+			if (asprintf(&m2, "MESSAGE sip:%s SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKb"
+			    "%u\r\nFrom: <sip:%s>;tag=b%u\r\nTo: <sip:%s>\r\n"
+			    "Call-ID: b%u@peer\r\nCSeq: 1 MESSAGE\r\n"
+			    "Max-Forwards: 70\r\nContent-Type: text/plain\r\n"
+			    "Content-Length: %zu\r\n\r\n%s", b, q, a, q, b, q,
+			    bn, big) != -1) {
+				send_sip(m2, 1);
+				free(m2);
+			}
+			free(big);
+		} else if (strcmp(line, "unsubscribe") == 0) {
+			snprintf(msg, sizeof(msg), "SUBSCRIBE sip:%s SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKu"
+			    "%u\r\nFrom: <sip:%s>;tag=%s\r\nTo: <sip:%s>;tag=%s"
+			    "\r\nCall-ID: %s\r\nCSeq: 2 SUBSCRIBE\r\n"
+			    "Max-Forwards: 70\r\nContact: <sip:peer@127.0.0.99>"
+			    "\r\nEvent: presence\r\nExpires: 0\r\n"
+			    "Content-Length: 0\r\n\r\n", P.sub_to, q, P.sub_from,
+			    P.sub_fromtag, P.sub_to, P.sub_totag, P.sub_callid);
+			send_sip(msg, 1);
+		} else if (sscanf(line, "subexpires %255s", a) == 1) {
+			P.subexpires = atoi(a);
+		} else if (sscanf(line, "subscribe-event %255s %255s %255s",
+		    text, a, b) == 3 ||
+		    sscanf(line, "subscribe %255s %255s", a, b) == 2) {
+			const char *event = strncmp(line, "subscribe-event", 15)
+			    == 0 ? text : "presence";
+
+			snprintf(P.sub_callid, sizeof(P.sub_callid), "s%u@peer",
+			    q);
+			snprintf(P.sub_fromtag, sizeof(P.sub_fromtag), "s%u", q);
+			snprintf(P.sub_from, sizeof(P.sub_from), "%s", a);
+			snprintf(P.sub_to, sizeof(P.sub_to), "%s", b);
+			P.sub_totag[0] = '\0';
 			snprintf(msg, sizeof(msg), "SUBSCRIBE sip:%s SIP/2.0\r\n"
 			    "Via: SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKs"
 			    "%u\r\nFrom: <sip:%s>;tag=s%u\r\nTo: <sip:%s>\r\n"
 			    "Call-ID: s%u@peer\r\nCSeq: 1 SUBSCRIBE\r\n"
 			    "Max-Forwards: 70\r\nContact: <sip:peer@127.0.0.99>"
-			    "\r\nEvent: presence\r\nExpires: 60\r\n"
+			    "\r\nEvent: %s\r\nExpires: %d\r\n"
 			    "Accept: application/pidf+xml\r\n"
 			    "Content-Length: 0\r\n\r\n", b, q, a, q,
-			    b, q);
+			    b, q, event, P.subexpires);
 			send_sip(msg, 1);
 		} else if (sscanf(line, "notify %255s %255s %511[^\n]", a, b,
 		    text) >= 2)
@@ -371,6 +442,7 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	P.name = argv[4];
 	P.expires = 60;
+	P.subexpires = 60;
 	P.base = event_base_new();
 	P.tls = tls_ctx_new(argv[1], argv[2], argv[3], TLS_CTX_VERIFY_PEER,
 	    err, sizeof(err));

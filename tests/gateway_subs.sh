@@ -1,0 +1,92 @@
+#!/bin/bash
+# External watchers of Sametime users (expiry, unsubscribe, unknown event,
+# final NOTIFYs) and the limits that keep one partner from exhausting the
+# gateway: subscriptions per watcher, body size, message rate per domain;
+# isComposing from SIP.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/tls.sh"
+. "$top_srcdir/tests/gateway_lib.sh"
+
+for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"; do
+	[ -x "$p" ] || t_skip "$p not built"
+done
+gw_setup MaxSubscriptionsPerWatcher=2 MaxBodySize=256 MaxMessageRate=5 \
+	SubscribeMaxExpires=30
+gw_start || { t_fail "community, gateway and peer start"; t_done; exit; }
+gw_client alice || t_fail "alice logs in"
+gw_client dave || t_fail "dave logs in"
+
+# Unknown event package: 489.
+gw_peer subscribe-event message-summary carol@beta.example alice@alpha.example
+t_expect "unknown event package: 489" "$T/peer.log" "^resp SUBSCRIBE 489"
+
+# Expiry: a 2-second subscription ends with a final NOTIFY (timeout).
+gw_peer subexpires 2
+gw_peer subscribe carol@beta.example alice@alpha.example
+t_expect "SUBSCRIBE answered 200" "$T/peer.log" "^resp SUBSCRIBE 200"
+t_expect "first NOTIFY: active" "$T/peer.log" "^substate active;expires=[12]$"
+t_expect "expiry: final NOTIFY terminated;reason=timeout" "$T/peer.log" \
+	"^substate terminated;reason=timeout" 5
+t_expect "final NOTIFY shows closed" "$T/peer.log" "^body .*<basic>closed</basic>"
+
+# Unsubscribe in the dialog: 200 and a final NOTIFY.
+gw_peer subexpires 60
+gw_peer subscribe carol@beta.example dave@alpha.example
+gw_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 2 || t_fail "second SUBSCRIBE 200"
+gw_wait_count "$T/peer.log" "^substate active" 2
+gw_peer unsubscribe
+gw_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 3 &&
+	t_pass "unsubscribe answered 200" || t_fail "unsubscribe answered 200"
+gw_wait_count "$T/peer.log" "^substate terminated" 2 &&
+	t_pass "unsubscribe: final NOTIFY terminated" ||
+	t_fail "unsubscribe: final NOTIFY terminated"
+
+# Limit per watcher (2): the third subscription of one watcher is refused.
+gw_peer subscribe frank@beta.example alice@alpha.example
+gw_peer subscribe frank@beta.example dave@alpha.example
+gw_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 5 ||
+	t_fail "frank's first two subscriptions accepted"
+gw_peer subscribe frank@beta.example erin@alpha.example
+t_expect "third subscription of one watcher: 403" "$T/peer.log" "^resp SUBSCRIBE 403"
+t_expect "limit logged" "$T/gateway.log" "frank@beta.example reached the limit of 2"
+# Status changes reach every remaining watcher.
+gw_cmd alice status dnd "in a meeting"
+t_expect "dnd -> NOTIFY with RPID busy and the note" "$T/peer.log" \
+	"^body .*<note>in a meeting</note>.*<rpid:busy/>"
+
+# isComposing from SIP: accepted (200), no IM shown.
+n=$(grep -c '^resp MESSAGE 200' "$T/peer.log")
+gw_peer composing bob@beta.example alice@alpha.example active
+gw_wait_count "$T/peer.log" "^resp MESSAGE 200" $((n + 1)) &&
+	t_pass "isComposing answered 200" || t_fail "isComposing answered 200"
+t_expect_not "isComposing shows no IM" "$T/alice.log" "^im "
+
+# Body size: 413.
+gw_peer bigmessage bob@beta.example alice@alpha.example 300
+t_expect "body over MaxBodySize: 413" "$T/peer.log" "^resp MESSAGE 413"
+t_expect_not "oversized body not delivered" "$T/alice.log" "xxxxxxxxxx"
+
+# A user in do-not-disturb: 486 Busy Here, nothing shown.
+gw_peer message bob@beta.example alice@alpha.example are you busy
+t_expect "MESSAGE to a user in DND: 486" "$T/peer.log" "^resp MESSAGE 486"
+gw_cmd alice status active
+sleep 0.5
+
+# Message rate per domain (5/s): a burst of 12 gets 503s, the rest arrive.
+sleep 1
+for i in $(seq 12); do
+	gw_peer message bob@beta.example alice@alpha.example burst $i
+done
+t_expect "burst over MaxMessageRate: 503" "$T/peer.log" "^resp MESSAGE 503"
+t_expect "the first of the burst delivered" "$T/alice.log" "^im @E bob@beta.example burst 1$"
+
+"$STCONFIG" -s "$T/gw.sock" status >"$T/status.out" 2>&1
+t_expect "status counts the incoming subscriptions" "$T/status.out" \
+	"subscriptions in: 2"
+t_expect "status counts messages of community beta" "$T/status.out" \
+	"community beta: messages in [1-9][0-9]*"
+
+t_stop gateway
+t_expect_not "gateway exits without sanitizer reports" "$T/gateway.log" \
+	"Sanitizer|runtime error"
+t_done
