@@ -106,6 +106,30 @@ rss_kib(pid_t pid)
 	return kib;
 }
 
+/* CPU seconds (user + system, all threads) a process has used so far. */
+static double
+cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the command name, which may hold spaces: 3 is state,
+	 * 14 and 15 are utime and stime in clock ticks. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
+}
+
 static uint32_t
 rd32(const uint8_t *p)
 {
@@ -568,6 +592,8 @@ main(int argc, char *argv[])
 	struct epoll_event evs[256];
 	struct rlimit rl;
 	long rss0, rss1;
+	double cpu0, cpu1, mycpu;
+	struct rusage ru;
 	double deadline;
 	int ch, i, n;
 
@@ -617,6 +643,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
+	cpu0 = cpu_s(B.server);
 	B.t0 = now();
 	deadline = B.t0 + B.timeout;
 	for (i = 0; i < B.inflight && i < B.n; i++)
@@ -632,6 +659,7 @@ main(int argc, char *argv[])
 	}
 	if (B.t_done == 0)
 		B.t_done = now();
+	cpu1 = cpu_s(B.server);
 	/* Let the server settle (updates still in flight), then measure. */
 	deadline = now() + 1;
 	while (now() < deadline) {
@@ -650,6 +678,15 @@ main(int argc, char *argv[])
 	printf("community_presence_updates: %ld updates\n", B.updates);
 	printf("community_failed_clients: %d clients\n", B.failed);
 	printf("community_all_watching_time: %.2f s\n", B.t_done - B.t0);
+	/* The machine is shared: CPU time per login does not depend on what
+	 * else runs, the rate below does. */
+	getrusage(RUSAGE_SELF, &ru);
+	mycpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	printf("community_server_cpu_per_login: %.0f us\n", B.loggedin > 0 ?
+	    (cpu1 - cpu0) * 1e6 / B.loggedin : 0.0);
+	printf("community_loadgen_cpu_per_login: %.0f us\n", B.loggedin > 0 ?
+	    mycpu * 1e6 / B.loggedin : 0.0);
 	printf("community_mem_per_client: %.2f KiB\n", B.loggedin > 0 ?
 	    (double)(rss1 - rss0) / B.loggedin : 0.0);
 	printf("community_login_rate: %.0f logins/s\n",
