@@ -173,6 +173,9 @@ main(int argc, char *argv[])
 	}
 	if (setup_rundir(&c) != 0)
 		exit(1);
+	/* detach before any thread (the resolver's) or event base exists */
+	if (!c.foreground && daemon(0, 0) == -1)
+		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
 	sip_parse_init();
 	if ((c.base = event_base_new()) == NULL)

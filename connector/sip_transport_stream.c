@@ -89,7 +89,7 @@ header_content_length(const char *h, size_t len)
 {
 	size_t pos = 0, n;
 	const char *line, *nl, *v;
-	long cl = 0;
+	long cl = 0, prev = 0;
 	int seen = 0;
 
 	while (pos < len) {
@@ -119,9 +119,11 @@ header_content_length(const char *h, size_t len)
 			while (v < line + n && (*v == ' ' || *v == '\t' ||
 			    *v == '\r'))
 				v++;
-			if (v != line + n || (seen && 0))
+			/* two different lengths cannot both frame it */
+			if (v != line + n || (seen && cl != prev))
 				return -1;
 			seen = 1;
+			prev = cl;
 		}
 	}
 	return cl;
@@ -164,13 +166,12 @@ conn_read_cb(struct tls_stream *s, void *arg)
 			if (avail >= 4 && memcmp(p, "\r\n\r\n", 4) == 0) {
 				evbuffer_drain(in, 4);
 				(void)tls_stream_write(s, "\r\n", 2);
-			} else if (avail >= 2 && p[0] == '\r' && p[1] == '\n') {
-				if (avail < 4 && avail == 2) {
-					evbuffer_drain(in, 2);
-				} else
-					evbuffer_drain(in, 2);
-			} else
-				evbuffer_drain(in, 1);
+			} else if (avail < 4 && memcmp(p, "\r\n\r\n",
+			    avail) == 0 && avail > 2)
+				return;		/* maybe a ping: wait */
+			else
+				evbuffer_drain(in, avail >= 2 && p[0] == '\r' &&
+				    p[1] == '\n' ? 2 : 1);
 			continue;
 		}
 		ep = evbuffer_search(in, "\r\n\r\n", 4, NULL);
