@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# bench/connector.sh: the connector alone.  A load generator plays
+# beta.example's proxy and sends MESSAGE to alice@alpha.example; the
+# connector checks and relays each one over its TLS link to the minimal
+# link peer (tests/connector_linkpeer), which answers 200, and the answer
+# comes back.  UDP and TCP are driven by SIPp, TLS by bench/sip_load (the
+# Debian SIPp has no TLS).  In the same run, Kamailio forwards the same
+# traffic statelessly (forward) and statefully (t_relay) to a UAS.
+# Throughput is measured closed-loop (a fixed number of requests in
+# flight); a run counts only with < 0.1 % failures.
+#
+#   bench/connector.sh [-q] [-d seconds] [-w in_flight] [-t "udp tcp tls"]
+set -u
+. "$(dirname "$0")/lib.sh"
+
+dur=8 win=200 tps="udp tcp tls"
+while getopts "d:qt:w:" o; do
+	case $o in
+	d) dur=$OPTARG ;;
+	q) dur=2 ;;
+	t) tps=$OPTARG ;;
+	w) win=$OPTARG ;;
+	*) sed -n '12p' "$0" >&2; exit 2 ;;
+	esac
+done
+
+C=$(b_addr 1)	# the connector
+U=$(b_addr 2)	# the load generator (beta.example's proxy)
+S=$(b_addr 3)	# the UAS behind Kamailio
+G=$(b_addr 4)	# the link peer (gateway end)
+K=$(b_addr 5)	# Kamailio
+
+b_pki
+chmod 711 "$B"			# the connector drops to nobody
+D=$B/docs
+mkdir -p "$D/ExternCommunity" "$D/CommunityConnector" "$B/run"
+cat >"$D/CommunityGateway.ini" <<EOF
+[CommunityGateway]
+SupportExternalCommunities = true
+EOF
+cat >"$D/CommunityConnector/conn1.ini" <<EOF
+[CommunityConnector]
+ConnectorName = conn1
+IP = $C
+Port = 5060
+TLSPort = 5061
+SupportedCommunities = beta
+EOF
+cat >"$D/ExternCommunity/beta.ini" <<EOF
+[ExternCommunity]
+CommunityName = beta
+Domains = beta.example
+DNS = $U
+Port = 5060
+Transport = udp
+EOF
+# Flood limits raised: one source sends everything.
+cat >"$B/conn.conf" <<EOF
+[connector]
+name = conn1
+cert = $B/pki/conn.pem
+key = $B/pki/conn.key
+ca = $B/pki/ca.pem
+sip_cert = $B/pki/conn.pem
+sip_key = $B/pki/conn.key
+sip_ca = $B/pki/ca.pem
+gateway = $G:5070
+dns = $C@5353
+rundir = $B/run
+user = nobody
+rate = 1000000
+max_connections = 100000
+max_handshakes = 100000
+EOF
+
+SIPP_UAC=(sipp -sf "$top_srcdir/bench/sipp/uac_message.xml" -key rdomain
+	alpha.example -key fdomain beta.example -s alice -i "$U" -p 5060
+	-r 1000000 -l "$win" -nostdin)
+
+# sipp_rate NAME TP TARGET: closed-loop SIPp run; "rate fail_pct".
+sipp_rate() {
+	local name=$1 tp=$2 target=$3
+	(cd "$B" && timeout $((dur + 20)) "${SIPP_UAC[@]}" -t "$tp" \
+		-timeout "${dur}s" -trace_stat -fd 1 -stf "$B/$name.csv" \
+		"$target" >"$B/$name.out" 2>&1)
+	awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+		{ n = split($h["CurrentTime"], t, "\t"); tm = t[n]
+		  s = $h["SuccessfulCall(C)"]; f = $h["FailedCall(C)"]
+		  if (t0 == "" && tm - start >= 1) { t0 = tm; s0 = s }
+		  if (start == "") start = tm
+		  if (tm - last >= 0.9) { t1 = tm; s1 = s }
+		  last = tm; fl = f; sl = s }
+		END { r = (t1 > t0) ? (s1 - s0) / (t1 - t0) : 0
+		  printf "%.0f %.3f\n", r, (sl + fl) ? 100 * fl / (sl + fl) : 100 }' \
+		"$B/$name.csv"
+}
+
+# load_rate NAME TARGET: closed-loop TLS run with sip_load; "rate fail_pct".
+load_rate() {
+	local name=$1 target=$2
+	timeout $((dur + 30)) "$SIP_LOAD" -m uac -t tls -d "$target" -B "$U" \
+		-c 1 -w "$win" -D "$dur" -C "$B/pki/beta.pem" \
+		-K "$B/pki/beta.key" >"$B/$name.out" 2>"$B/$name.err"
+	echo "$(b_kv "$B/$name.out" rate) $(b_kv "$B/$name.out" fail_pct)"
+}
+
+# run_tp TP NAME TARGET: the right driver for the transport.
+run_tp() {
+	case $1 in
+	udp) sipp_rate "$2" u1 "$3" ;;
+	tcp) sipp_rate "$2" t1 "$3" ;;
+	tls) load_rate "$2" "$3" ;;
+	esac
+}
+
+declare -A R F
+pass() { awk -v f="$1" 'BEGIN { exit !(f != "" && f < 0.1) }'; }
+
+# --- ours -----------------------------------------------------------------
+b_start peer "$LINKPEER" -l "$G:5070" -c "$B/pki/gw.pem" -k "$B/pki/gw.key" \
+	-a "$B/pki/ca.pem" -d "$D" -q
+b_wait_grep "$B/peer.log" LISTENING 5 || exit 1
+b_start conn "$STCONNECTOR" -D -f "$B/conn.conf"
+b_wait_grep "$B/peer.log" CONFIG_ACK 10 || { tail "$B/conn.log" >&2; exit 1; }
+b_wait_tcp "$C" 5061 5 || exit 1
+for tp in $tps; do
+	port=5060; [ "$tp" = tls ] && port=5061
+	read -r r f < <(run_tp "$tp" "ours_$tp" "$C:$port")
+	R[ours_$tp]=$r F[ours_$tp]=$f
+	b_log "connector $tp: $r/s, $f % failed, RSS $(b_rss_kib "$(b_pid conn)") KiB"
+done
+b_stop conn
+b_stop peer
+
+# --- Kamailio ---------------------------------------------------------------
+for fwd in stateless stateful; do
+	for tp in $tps; do
+		port=5060 nh="sip:$S:5060" uas=
+		case $tp in
+		udp) b_start uas sipp -sf "$top_srcdir/bench/sipp/uas_message.xml" \
+			-i "$S" -p 5060 -t u1 -nostdin ;;
+		tcp) nh="$nh;transport=tcp"
+		     b_start uas sipp -sf "$top_srcdir/bench/sipp/uas_message.xml" \
+			-i "$S" -p 5060 -t t1 -nostdin ;;
+		tls) nh="sip:$S:5061;transport=tls" port=5061
+		     b_start uas "$SIP_LOAD" -m uas -t tls -l "$S:5061" \
+			-C "$B/pki/beta.pem" -K "$B/pki/beta.key" ;;
+		esac
+		sleep 0.3
+		b_kamailio kam "$K" "$nh" "$fwd" "$([ "$tp" = tls ] && echo 1 || echo 0)" ||
+			exit 1
+		read -r r f < <(run_tp "$tp" "kam_${fwd}_$tp" "$K:$port")
+		R[kam_${fwd}_$tp]=$r F[kam_${fwd}_$tp]=$f
+		b_log "kamailio $fwd $tp: $r/s, $f % failed"
+		b_stop kam
+		b_stop uas
+	done
+done
+
+# --- figures ----------------------------------------------------------------
+for tp in $tps; do
+	for k in ours_$tp kam_stateless_$tp kam_stateful_$tp; do
+		pass "${F[$k]}" || b_log "$k: ${F[$k]} % failures (over 0.1 %): rate not sustained"
+	done
+	b_figure "connector_${tp}_relay_rate" "${R[ours_$tp]}" msg/s
+	b_figure "kamailio_stateless_${tp}_rate" "${R[kam_stateless_$tp]}" msg/s
+	b_figure "kamailio_stateful_${tp}_rate" "${R[kam_stateful_$tp]}" msg/s
+	b_figure "connector_${tp}_vs_kamailio_stateless" \
+		"$(b_ratio "${R[ours_$tp]}" "${R[kam_stateless_$tp]}")" x
+	b_figure "connector_${tp}_vs_kamailio_stateful" \
+		"$(b_ratio "${R[ours_$tp]}" "${R[kam_stateful_$tp]}")" "x (target >= 1.5)"
+done
