@@ -172,7 +172,7 @@ vpg_im_send(struct gateway *gw, const char *ext, const char *internal_id,
 		    strcmp(c->internal, internal_id) == 0)
 			break;
 	if (c == NULL) {
-		struct mwPutBuffer *p = mwPutBuffer_new(), *a;
+		struct mwPutBuffer *p, *a;
 		struct mwLoginInfo creator;
 		struct mwOpaque addtl;
 		char login[32];
@@ -182,6 +182,7 @@ vpg_im_send(struct gateway *gw, const char *ext, const char *internal_id,
 			free(s.text);
 			return 0;
 		}
+		p = mwPutBuffer_new();
 		if ((c = calloc(1, sizeof(*c))) == NULL)
 			fatal("calloc");
 		c->id = v->next_chan++;
