@@ -111,18 +111,35 @@ t_expect "a malformed message is logged" "$T/community.log" 'malformed message'
 printf '\x00\x7f\xff\xff\x00\x00' >"$T/bad2.bin"
 (exec 3<>"/dev/tcp/$CS_ADDR/$CS_PORT"; cat "$T/bad2.bin" >&3; sleep 0.5) 2>/dev/null
 t_expect "an oversized frame is logged" "$T/community.log" 'exceeds MaxFrame'
+# Random frames (valid lengths, random bodies) on 40 connections.
+for i in $(seq 1 40); do
+	n=$(( (RANDOM % 200) + 8 ))
+	{
+		printf '\x00\x00\x00\x22\x00\x00\x00\x00\x00\x00\x00\x00\x00\x1e\x00\x1d'
+		printf '\x00\x00\x00\x00\x00\x00\x00\x00\x17\x00\x00\x00\x00\x00\x01\x00'
+		printf '\x00\x00\x00\x00\x00\x00'
+		printf "\\x00\\x00\\x$(printf %02x $((n / 256)))\\x$(printf %02x $((n % 256)))"
+		printf "\\x00\\x$(printf %02x $((RANDOM % 40)))"
+		head -c $((n - 2)) /dev/urandom
+	} >"$T/rnd.bin"
+	(exec 3<>"/dev/tcp/$CS_ADDR/$CS_PORT"; cat "$T/rnd.bin" >&3) 2>/dev/null
+done
+sleep 0.5
+kill -0 "$(t_pid community)" && t_pass "the server survives random frames" ||
+	t_fail "the server survives random frames"
 cmd b "status 20 back"
 t_expect "others are not affected" "$T/a.out" '^presence bob 20 back$'
 
 # A client that stops reading is dropped once its output reaches MaxOutput.
+# (bob floods dave with IMs, so that only dave's queue grows.)
 login d dave
 t_expect "dave logs in" "$T/d.out" '^loggedin dave$'
-cmd d "watch bob"
-t_expect "dave sees bob" "$T/d.out" '^presence bob 20 back$'
+cmd b "msg dave hello dave"
+t_expect "dave gets bob's IM" "$T/d.out" '^im bob hello dave$'
 cmd d "stall"
 sleep 0.2
 TEXT=$(head -c 3000 /dev/zero | tr '\0' x)
-for i in $(seq 1 4000); do printf 'status 20 %s\n' "$TEXT"; done >&"${T_FD[b]}"
+for i in $(seq 1 4000); do printf 'msg dave %s\n' "$TEXT"; done >&"${T_FD[b]}"
 t_expect "the stalled client is dropped" "$T/community.log" \
 	'dave: closed: output buffer full' 20
 cmd b "status 60 done"
