@@ -88,5 +88,13 @@ cn_msg "$T/t3" MESSAGE sip:alice@alpha.example beta.example TCP
 	t_fail "pipelined TCP: $(cat "$T/pipe")"
 "$SIPCLIENT" -t tcp -S -b "$B" "$C:5060" "$T/t1" >"$T/split"
 t_expect "message split across reads" "$T/split" '^t1: 200'
+# RFC 5626 keepalive on a stream: a CRLFCRLF ping gets a CRLF pong
+exec 5<>"/dev/tcp/$C/$SP"
+printf '\r\n\r\n' >&5
+pong=""
+IFS= read -r -t 3 -N 2 pong <&5 || true
+exec 5>&-
+[ "$pong" = $'\r\n' ] && t_pass "CRLF keepalive answered" ||
+	t_fail "CRLF keepalive: got $(printf '%q' "$pong")"
 cn_finish
 t_done
