@@ -44,6 +44,7 @@ struct cs_settings {
 	enum cs_auth_mode	 auth;
 	char			*users;		/* users file */
 	char			*storage;	/* contact-list directory */
+	char			*user;		/* drop root to this user */
 	enum cs_second_login	 second_login;
 	size_t			 max_frame;
 	size_t			 max_output;

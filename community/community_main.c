@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "nsfconf.h"
+#include "privdrop.h"
 #include "community.h"
 
 static void __attribute__((noreturn))
@@ -174,9 +175,20 @@ main(int argc, char *argv[])
 
 	log_init("stcommunity", debug || noaction, verbose);
 	vp_codec_quiet();
+	/* Absolute paths: the daemon changes to / and reloads on SIGHUP. */
+	if ((c.confdir = realpath(c.confdir, NULL)) == NULL) {
+		log_warn("configuration directory");
+		return 1;
+	}
 	if (settings == NULL)
 		settings = dflt = g_strdup_printf("%s/%s", c.confdir,
 		    CS_SETTINGS_NAME);
+	else if (settings[0] != '/') {
+		char *cwd = g_get_current_dir();
+
+		settings = dflt = g_build_filename(cwd, settings, NULL);
+		g_free(cwd);
+	}
 	{
 		int bad = 0;
 
@@ -185,6 +197,9 @@ main(int argc, char *argv[])
 		if ((c.conf = load_nsfconf(c.confdir)) == NULL)
 			bad = 1;
 		if (!bad && load_users(&c, &c.users) != 0)
+			bad = 1;
+		if (!bad && c.set.user != NULL && geteuid() == 0 &&
+		    privdrop_check_user(c.set.user) != 0)
 			bad = 1;
 		if (bad) {
 			log_warnx("configuration errors: not starting");
@@ -215,8 +230,15 @@ main(int argc, char *argv[])
 	LIST_INIT(&c.sessions);
 	LIST_INIT(&c.reap);
 	cs_pres_get(&c, "", 0);		/* creates the table */
-	if (cs_login_init(&c) != 0 || listen_on(&c) != 0 ||
-	    cs_auth_start(&c) != 0)
+	if (cs_login_init(&c) != 0 || listen_on(&c) != 0)
+		return 1;
+	/* The port is bound: root is not needed any more. */
+	if (c.set.user != NULL) {
+		if (privdrop_user(c.set.user) != 0)
+			return 1;
+	} else if (geteuid() == 0)
+		log_warnx("running as root: set User in %s", settings);
+	if (cs_auth_start(&c) != 0)
 		return 1;
 	log_info("stcommunity ready: %s users, storage %s, second login %s",
 	    c.set.auth == CS_AUTH_LDAP ? c.set.ldap_url : c.set.users,
@@ -239,6 +261,7 @@ main(int argc, char *argv[])
 	event_free(c.ev_hup);
 	event_base_free(c.base);
 	g_free(dflt);
+	free(c.confdir);
 	log_info("exiting");
 	return 0;
 }
