@@ -49,9 +49,14 @@ cs_stgw_login(struct vsess *s)
 		cs_sess_reject(s, VP_ERR_USER_RESTRICTED, "untrusted address");
 		return -1;
 	}
-	if (c->gw != NULL && c->gw != s)
-		cs_sess_reject(c->gw, VP_ERR_MULTI_LOGIN,
+	if (c->gw != NULL && c->gw != s) {
+		struct vsess *old = c->gw;
+
+		/* The old session ends now: its state goes with it. */
+		cs_sess_reject(old, VP_ERR_MULTI_LOGIN,
 		    "replaced by a new gateway session");
+		cs_stgw_gone(c, old);
+	}
 	if (asprintf(&id, "stgw-%llu", (unsigned long long)++c->login_seq) < 0)
 		return -1;
 	s->login_id = id;

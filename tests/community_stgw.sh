@@ -144,7 +144,19 @@ t_expect "a new gateway session gets WATCH_START for alice" "$T/gw2.out" \
 	"^watch_start $BOBRE carol$"
 cmd gw2 "presence $BOB 20"
 t_expect "presence flows again" "$T/alice.out" "^presence $BOBRE 20$"
-t_stop gw2 TERM
+
+# 8. A second trusted gateway replaces the first.
+probe gw3 -g gw -b "$(t_addr 2)"
+t_expect "the old gateway is closed with 0x80000227" "$T/gw2.out" '^closed 0x80000227$'
+t_expect "the new one gets the resync" "$T/gw3.out" "^watch_start $BOBRE alice$"
+i=0
+while [ "$(grep -c "^presence $BOBRE 0$" "$T/alice.out")" -lt 3 ] && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+n=$(grep -c "^presence $BOBRE 0$" "$T/alice.out")
+[ "$n" -ge 3 ] && t_pass "externals went offline with the old gateway" ||
+	t_fail "externals went offline with the old gateway ($n)"
+t_stop gw3 TERM
 cs_stop
 
 t_done
