@@ -47,6 +47,9 @@ int	stconfig_reload(struct stconfig *, int, char **);
 int	stconfig_status(struct stconfig *, int, char **);
 int	stconfig_trace(struct stconfig *, int, char **);
 
+/* stconfig_diagnose.c: the path to one partner, step by step */
+int	stconfig_diagnose(struct stconfig *, int, char **);
+
 /* stconfig.c: "stconfig: ..." on stderr; usage() returns STCONFIG_USAGE. */
 void	stconfig_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 int	stconfig_usage(const char *cmd);
