@@ -82,8 +82,12 @@ enum cs_auth_result { CS_AUTH_OK, CS_AUTH_BAD, CS_AUTH_DOWN };
 struct vsess;
 
 /* A password check handed to a worker thread (crypt or LDAP). */
+enum cs_job_kind { CS_JOB_AUTH, CS_JOB_LOOKUP };
+
 struct cs_auth_job {
-	TAILQ_ENTRY(cs_auth_job) entry;
+	TAILQ_ENTRY(cs_auth_job) entry;		/* pool queues (locked) */
+	LIST_ENTRY(cs_auth_job)	 sess_entry;	/* s->lookups (loop only) */
+	enum cs_job_kind	 kind;
 	struct vsess		*s;	/* NULL once the session died */
 	char			*user;
 	char			*password;
@@ -92,6 +96,10 @@ struct cs_auth_job {
 	char			*mail;	/* LDAP attributes found */
 	char			*name;
 	char			*canon;	/* LDAP IdAttribute value */
+	/* lookup: the CHANNEL_SEND to handle again with the answer */
+	uint32_t		 chan;
+	uint16_t		 msg_type;
+	struct mwOpaque		 msg;
 };
 TAILQ_HEAD(cs_jobq, cs_auth_job);
 
@@ -183,6 +191,8 @@ struct vsess {
 	struct pres		*pres;		/* own entry once online */
 	struct mwUserStatus	 status;
 	struct cs_auth_job	*job;
+	LIST_HEAD(, cs_auth_job) lookups;
+	unsigned		 nlookups;
 	LIST_HEAD(, chan)	 chans;
 	LIST_HEAD(, watch)	 watches;
 	unsigned		 nchans;
@@ -202,6 +212,7 @@ struct community {
 	struct cs_settings	 set;
 	struct cs_users		*users;
 	GHashTable		*pres;		/* id -> struct pres */
+	GHashTable		*looked;	/* name -> time asked LDAP */
 	LIST_HEAD(, vsess)	 sessions;
 	LIST_HEAD(, vsess)	 reap;
 	struct event		*ev_reap;
@@ -231,6 +242,7 @@ struct chan *cs_chan_add(struct vsess *, uint32_t id, uint32_t service,
 	    uint32_t proto_type, uint32_t proto_ver);
 void	cs_chan_free(struct chan *);
 void	cs_sess_free_all(struct community *);
+void	cs_sess_chan_send(struct vsess *, struct mwMsgChannelSend *);
 
 /* community_login.c */
 int	cs_login_init(struct community *);
@@ -255,6 +267,8 @@ int	cs_auth_start(struct community *);
 void	cs_auth_stop(struct community *);
 void	cs_auth_submit(struct community *, struct cs_auth_job *);
 void	cs_auth_job_free(struct cs_auth_job *);
+int	cs_users_lookup(struct vsess *, struct chan *,
+	    struct mwMsgChannelSend *, const char *name);
 
 /* community_aware.c */
 struct pres *cs_pres_get(struct community *, const char *id, int create);

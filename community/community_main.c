@@ -252,6 +252,8 @@ main(int argc, char *argv[])
 	cs_auth_stop(&c);
 	cs_login_fini(&c);
 	g_hash_table_destroy(c.pres);
+	if (c.looked)
+		g_hash_table_destroy(c.looked);
 	cs_users_free(c.users);
 	nsfconf_free(c.conf);
 	cs_settings_clear(&c.set);

@@ -44,6 +44,26 @@ cs_resolve_recv(struct vsess *s, struct chan *ch, struct mwMsgChannelSend *m)
 		cs_sess_kill(s, "malformed resolve request");
 		return;
 	}
+	/* Names the directory may know: ask it first (LDAP mode). */
+	for (i = 0; i < n; i++) {
+		q = NULL;
+		mwString_get(b, &q);
+		if (mwGetBuffer_error(b) || q == NULL || lookup(s->c, q)) {
+			g_free(q);
+			continue;
+		}
+		if (cs_users_lookup(s, ch, m, q)) {
+			g_free(q);
+			mwGetBuffer_free(b);
+			return;
+		}
+		g_free(q);
+	}
+	mwGetBuffer_free(b);
+	b = mwGetBuffer_wrap(&m->data);
+	guint32_get(b, &zero);
+	guint32_get(b, &search);
+	guint32_get(b, &n);
 	items = mwPutBuffer_new();
 	for (i = 0; i < n; i++) {
 		q = NULL;

@@ -350,6 +350,15 @@ cs_stgw_recv(struct vsess *s, struct chan *ch, struct mwMsgChannelSend *m)
 		    s->addr, m->type);
 		return;
 	}
+	/* In LDAP mode a user may be known to the directory only. */
+	if ((in.type == STGW_MSG_WATCH_INTERNAL && in.user != NULL &&
+	    !known_user(c, in.user) &&
+	    cs_users_lookup(s, ch, m, in.user)) ||
+	    (in.type == STGW_MSG_RESOLVE && cs_users_lookup(s, ch, m,
+	    in.query))) {
+		vp_stgw_clear(&in);
+		return;
+	}
 	switch (in.type) {
 	case STGW_MSG_PRESENCE:
 		presence(c, &in);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LDAP_DEPRECATED 0
@@ -305,28 +306,30 @@ ldap_outcome(int rc, const char *what, const char *user)
 }
 
 /*
- * LDAP: find the user's entry with the configured filter (anonymously or
- * as BindDN), then bind as that entry with the given password.  Runs on
- * a worker thread; every call is bounded by the network and operation
- * timeouts.
+ * LDAP on a worker thread, every call bounded by the network and operation
+ * timeouts: connect (StartTLS if asked), bind as BindDN if set, and find
+ * exactly one entry matching tmpl (%u = the escaped job->user), filling
+ * job->canon, mail and name.  The caller unbinds *ldp and frees *dnp.
  */
 static enum cs_auth_result
-auth_ldap(struct cs_auth_job *job, const struct cs_settings *set)
+ldap_find(struct cs_auth_job *job, const struct cs_settings *set,
+    const char *tmpl, LDAP **ldp, char **dnp)
 {
 	LDAP *ld = NULL;
 	LDAPMessage *res = NULL, *e;
 	struct timeval tv = { set->ldap_timeout, 0 };
 	struct berval cred;
-	char *filter = NULL, *esc, *dn = NULL, *attrs[4];
+	char *filter = NULL, *esc, *attrs[4];
 	GString *g;
 	const char *p;
 	int rc, version = LDAP_VERSION3, n = 0;
 	enum cs_auth_result r = CS_AUTH_DOWN;
 
-	if (job->password[0] == '\0')
-		return CS_AUTH_BAD;	/* an empty password binds anonymously */
+	*ldp = NULL;
+	*dnp = NULL;
 	if ((rc = ldap_initialize(&ld, set->ldap_url)) != LDAP_SUCCESS)
 		return ldap_outcome(rc, "initialize", job->user);
+	*ldp = ld;
 	ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
 	ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
 	ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
@@ -341,7 +344,7 @@ auth_ldap(struct cs_auth_job *job, const struct cs_settings *set)
 	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
 		log_warnx("ldap: StartTLS with %s: %s", set->ldap_url,
 		    ldap_err2string(rc));
-		goto out;
+		return CS_AUTH_DOWN;
 	}
 	if (set->ldap_binddn != NULL) {
 		cred.bv_val = set->ldap_bindpw ? set->ldap_bindpw : "";
@@ -351,12 +354,12 @@ auth_ldap(struct cs_auth_job *job, const struct cs_settings *set)
 		if (rc != LDAP_SUCCESS) {
 			log_warnx("ldap: bind as %s: %s", set->ldap_binddn,
 			    ldap_err2string(rc));
-			goto out;
+			return CS_AUTH_DOWN;
 		}
 	}
 	esc = ldap_escape(job->user);
 	g = g_string_new(NULL);
-	for (p = set->ldap_filter; *p; p++) {
+	for (p = tmpl; *p; p++) {
 		if (p[0] == '%' && p[1] == 'u') {
 			g_string_append(g, esc);
 			p++;
@@ -371,38 +374,70 @@ auth_ldap(struct cs_auth_job *job, const struct cs_settings *set)
 	attrs[n] = NULL;
 	rc = ldap_search_ext_s(ld, set->ldap_base, LDAP_SCOPE_SUBTREE, filter,
 	    attrs, 0, NULL, NULL, &tv, 2, &res);
+	g_free(filter);
 	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
 		r = ldap_outcome(rc, "search", job->user);
-		goto out;
+	} else if (ldap_count_entries(ld, res) != 1) {
+		r = CS_AUTH_BAD;	/* none, or ambiguous: never guess */
+	} else {
+		e = ldap_first_entry(ld, res);
+		*dnp = ldap_get_dn(ld, e);
+		/* IdAttribute becomes the user id: a filter such as
+		 * (|(uid=%u)(mail=%u)) lets people log in with their
+		 * address. */
+		job->canon = ldap_first_value(ld, e, set->ldap_id_attr);
+		job->mail = ldap_first_value(ld, e, set->ldap_mail_attr);
+		job->name = ldap_first_value(ld, e, set->ldap_name_attr);
+		r = *dnp != NULL ? CS_AUTH_OK : CS_AUTH_BAD;
 	}
-	if (ldap_count_entries(ld, res) != 1) {
-		/* none, or ambiguous: refuse rather than guess */
-		r = CS_AUTH_BAD;
-		goto out;
-	}
-	e = ldap_first_entry(ld, res);
-	dn = ldap_get_dn(ld, e);
-	job->canon = ldap_first_value(ld, e, set->ldap_id_attr);
-	job->mail = ldap_first_value(ld, e, set->ldap_mail_attr);
-	job->name = ldap_first_value(ld, e, set->ldap_name_attr);
-	if (dn == NULL) {
-		r = CS_AUTH_BAD;
-		goto out;
-	}
-	cred.bv_val = job->password;
-	cred.bv_len = strlen(job->password);
-	rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL,
-	    NULL);
-	r = ldap_outcome(rc, "bind", job->user);
-	/* job->canon (IdAttribute) becomes the user id: a filter such as
-	 * (|(uid=%u)(mail=%u)) lets people log in with their address. */
-out:
-	if (dn)
-		ldap_memfree(dn);
 	if (res)
 		ldap_msgfree(res);
-	g_free(filter);
-	ldap_unbind_ext_s(ld, NULL, NULL);
+	return r;
+}
+
+/* Log in: find the entry, then bind as it with the password given. */
+static enum cs_auth_result
+auth_ldap(struct cs_auth_job *job, const struct cs_settings *set)
+{
+	LDAP *ld;
+	char *dn;
+	struct berval cred;
+	enum cs_auth_result r;
+	int rc;
+
+	if (job->password[0] == '\0')
+		return CS_AUTH_BAD;	/* an empty password binds anonymously */
+	r = ldap_find(job, set, set->ldap_filter, &ld, &dn);
+	if (r == CS_AUTH_OK) {
+		cred.bv_val = job->password;
+		cred.bv_len = strlen(job->password);
+		rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &cred, NULL,
+		    NULL, NULL);
+		r = ldap_outcome(rc, "bind", job->user);
+	}
+	if (dn)
+		ldap_memfree(dn);
+	if (ld)
+		ldap_unbind_ext_s(ld, NULL, NULL);
+	return r;
+}
+
+/* Who is this (login name or e-mail address)?  For resolve and STGW. */
+static enum cs_auth_result
+lookup_ldap(struct cs_auth_job *job, const struct cs_settings *set)
+{
+	LDAP *ld;
+	char *dn, *tmpl;
+	enum cs_auth_result r;
+
+	tmpl = g_strdup_printf("(|%s(%s=%%u))", set->ldap_filter,
+	    set->ldap_mail_attr);
+	r = ldap_find(job, set, tmpl, &ld, &dn);
+	g_free(tmpl);
+	if (dn)
+		ldap_memfree(dn);
+	if (ld)
+		ldap_unbind_ext_s(ld, NULL, NULL);
 	return r;
 }
 
@@ -425,11 +460,14 @@ worker_main(void *arg)
 		job = TAILQ_FIRST(&ap->todo);
 		TAILQ_REMOVE(&ap->todo, job, entry);
 		pthread_mutex_unlock(&ap->mtx);
-		if (ap->set->auth == CS_AUTH_LDAP)
+		if (job->kind == CS_JOB_LOOKUP)
+			job->result = lookup_ldap(job, ap->set);
+		else if (ap->set->auth == CS_AUTH_LDAP)
 			job->result = auth_ldap(job, ap->set);
 		else
 			job->result = auth_file(job, cd);
-		explicit_bzero(job->password, strlen(job->password));
+		if (job->password)
+			explicit_bzero(job->password, strlen(job->password));
 		pthread_mutex_lock(&ap->mtx);
 		TAILQ_INSERT_TAIL(&ap->done, job, entry);
 		/* One wake-up byte per job; the loop drains them all. */
@@ -454,7 +492,77 @@ cs_auth_job_free(struct cs_auth_job *job)
 	g_free(job->mail);
 	g_free(job->name);
 	g_free(job->canon);
+	mwOpaque_clear(&job->msg);
 	free(job);
+}
+
+#define LOOKUP_TTL	60	/* s before a name is asked again */
+#define LOOKUP_MAX	16	/* lookups in flight per session */
+
+/*
+ * In LDAP mode, a name the server does not know yet may still be a user
+ * who has not logged in since the start.  Ask the directory on a worker
+ * and handle the message m (on channel ch) again when the answer is in;
+ * returns 1 then.  0: the name is known, was asked recently, or there is
+ * no directory: go on with what is known.
+ */
+int
+cs_users_lookup(struct vsess *s, struct chan *ch, struct mwMsgChannelSend *m,
+    const char *name)
+{
+	struct community *c = s->c;
+	struct cs_auth_job *job;
+	gpointer t;
+
+	if (c->set.auth != CS_AUTH_LDAP || name == NULL || *name == '\0' ||
+	    vp_is_external(name) || cs_users_get(c, name) != NULL ||
+	    cs_users_by_mail(c, name) != NULL || s->nlookups >= LOOKUP_MAX)
+		return 0;
+	if (c->looked == NULL)
+		c->looked = g_hash_table_new_full(g_str_hash, g_str_equal,
+		    g_free, NULL);
+	t = g_hash_table_lookup(c->looked, name);
+	if (t != NULL && time(NULL) - (time_t)GPOINTER_TO_SIZE(t) < LOOKUP_TTL)
+		return 0;
+	if ((job = calloc(1, sizeof(*job))) == NULL)
+		return 0;
+	job->kind = CS_JOB_LOOKUP;
+	job->s = s;
+	job->user = g_strdup(name);
+	job->chan = ch->id;
+	job->msg_type = m->type;
+	mwOpaque_clone(&job->msg, &m->data);
+	LIST_INSERT_HEAD(&s->lookups, job, sess_entry);
+	s->nlookups++;
+	cs_auth_submit(c, job);
+	return 1;
+}
+
+static void
+lookup_done(struct community *c, struct cs_auth_job *job)
+{
+	struct vsess *s = job->s;
+	struct mwMsgChannelSend m;
+	struct chan *ch;
+
+	if (g_hash_table_size(c->looked) > 10000)
+		g_hash_table_remove_all(c->looked);
+	g_hash_table_insert(c->looked, g_strdup(job->user),
+	    GSIZE_TO_POINTER((gsize)time(NULL)));
+	if (job->result == CS_AUTH_OK && job->canon != NULL)
+		cs_users_remember(c, job->canon, job->mail, job->name);
+	if (s == NULL)
+		return;
+	LIST_REMOVE(job, sess_entry);
+	s->nlookups--;
+	if (s->state != VS_ONLINE || (ch = cs_chan_find(s, job->chan)) == NULL)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.head.type = mwMessage_CHANNEL_SEND;
+	m.head.channel = job->chan;
+	m.type = job->msg_type;
+	m.data = job->msg;
+	cs_sess_chan_send(s, &m);
 }
 
 static void
@@ -474,6 +582,11 @@ auth_done_cb(evutil_socket_t fd, short ev, void *arg)
 	pthread_mutex_unlock(&ap->mtx);
 	while ((job = TAILQ_FIRST(&done)) != NULL) {
 		TAILQ_REMOVE(&done, job, entry);
+		if (job->kind == CS_JOB_LOOKUP) {
+			lookup_done(c, job);
+			cs_auth_job_free(job);
+			continue;
+		}
 		/* A session killed meanwhile waits for its reaping: unlink
 		 * the job before freeing it. */
 		if (job->s != NULL) {

@@ -60,6 +60,7 @@ cs_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	s->next_chan = 1;
 	LIST_INIT(&s->chans);
 	LIST_INIT(&s->watches);
+	LIST_INIT(&s->lookups);
 	s->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	s->timer = evtimer_new(c->base, sess_timer_cb, s);
 	if (s->bev == NULL || s->timer == NULL) {
@@ -236,8 +237,8 @@ chan_create(struct vsess *s, struct mwMsgChannelCreate *m)
 	cs_sess_send(s, p);
 }
 
-static void
-chan_send(struct vsess *s, struct mwMsgChannelSend *m)
+void
+cs_sess_chan_send(struct vsess *s, struct mwMsgChannelSend *m)
 {
 	struct chan *ch = cs_chan_find(s, m->head.channel);
 
@@ -324,7 +325,7 @@ sess_dispatch(struct vsess *s, struct mwMessage *m)
 		chan_create(s, (struct mwMsgChannelCreate *)m);
 		break;
 	case mwMessage_CHANNEL_SEND:
-		chan_send(s, (struct mwMsgChannelSend *)m);
+		cs_sess_chan_send(s, (struct mwMsgChannelSend *)m);
 		break;
 	case mwMessage_CHANNEL_DESTROY:
 		chan_destroy(s, (struct mwMsgChannelDestroy *)m);
@@ -432,11 +433,16 @@ static void
 sess_free(struct vsess *s)
 {
 	struct community *c = s->c;
+	struct cs_auth_job *job;
 	struct chan *ch;
 
 	if (s->job != NULL) {
 		s->job->s = NULL;	/* the worker's result is dropped */
 		s->job = NULL;
+	}
+	while ((job = LIST_FIRST(&s->lookups)) != NULL) {
+		LIST_REMOVE(job, sess_entry);
+		job->s = NULL;
 	}
 	while ((ch = LIST_FIRST(&s->chans)) != NULL) {
 		if (ch->service == VP_SRVC_IM)

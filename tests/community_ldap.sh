@@ -20,6 +20,7 @@ t_cert "$T/pki" ldap "$LADDR" "ip:$LADDR"
 slapd_init "$T/ldap"
 slapd_user alice 'Alice pw 1' alice@alpha.example 'Alice Ldap'
 slapd_user bob 'bob-secret' bob.b@alpha.example 'Bob Ldap'
+slapd_user carl 'carl-secret' carl@alpha.example 'Carl Ldap'
 SLAPD_REQUIRE_TLS=1 slapd_tls "$T/pki/ldap.pem" "$T/pki/ldap.key" "$T/pki/ca.pem"
 slapd_start "$LADDR" 3890 6360 || { t_fail "slapd starts"; t_done; exit; }
 t_pass "slapd starts"
@@ -63,10 +64,33 @@ login w3 bob ''
 t_expect "empty password refused (no anonymous bind)" "$T/w3.out" '^refused 0x80000211$'
 login w4 '*' 'bob-secret'
 t_expect "a filter wildcard in the name matches nobody" "$T/w4.out" '^refused 0x80000211$'
+# Users who never logged in are found in the directory: resolve from a
+# client, WATCH_INTERNAL and RESOLVE from the gateway.
+cmd a1 "resolve carl"
+t_expect "resolve finds a user who never logged in" "$T/a1.out" \
+	'^resolved 0x00000000 carl\|Carl Ldap$'
+cmd a1 "resolve nobody-at-all"
+t_expect "resolve of an unknown name" "$T/a1.out" '^resolved 0x80000005$'
+t_fifo gw
+"$PROBE" -H "$CS_ADDR" -P "$CS_PORT" -g gw -b "$(t_addr 2)" <"$T/gw.in" \
+	>"$T/gw.out" 2>"$T/gw.err" &
+T_PIDS+=("$!")
+t_expect "gateway logs in" "$T/gw.out" '^ctrl open$'
+cmd gw "watchint 1 @E x@beta.example bob"
+t_expect "WATCH_INTERNAL of a directory user" "$T/gw.out" \
+	'^watch_internal_result 1 0x00000000$'
+t_expect "... who is offline" "$T/gw.out" '^internal_status @E x@beta\.example bob 0$'
+cmd gw "resolve 2 2 carl@alpha.example"
+t_expect "RESOLVE mail -> id through the directory" "$T/gw.out" \
+	'^resolve_result 2 0x00000000 carl\|carl@alpha\.example\|Carl Ldap$'
+cmd gw "watchint 3 @E x@beta.example nobody-at-all"
+t_expect "WATCH_INTERNAL of an unknown user" "$T/gw.out" \
+	'^watch_internal_result 3 0x80000213$'
 login b1 bob.b@alpha.example 'bob-secret'
 t_expect "login by e-mail: the user id is the uid" "$T/b1.out" '^loggedin bob$'
 cmd a1 "watch bob"
 t_expect "alice sees bob (logged in by e-mail) online" "$T/a1.out" '^presence bob 20$'
+t_expect "the gateway sees bob online" "$T/gw.out" '^internal_status @E x@beta\.example bob 20$'
 if [ -x "$STCLIENT" ]; then
 	t_fifo c1
 	"$STCLIENT" -H "$CS_ADDR" -P "$CS_PORT" -u bob -p 'bob-secret' \
