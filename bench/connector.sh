@@ -24,54 +24,8 @@ while getopts "d:qt:w:" o; do
 	esac
 done
 
-C=$(b_addr 1)	# the connector
-U=$(b_addr 2)	# the load generator (beta.example's proxy)
-S=$(b_addr 3)	# the UAS behind Kamailio
-G=$(b_addr 4)	# the link peer (gateway end)
-K=$(b_addr 5)	# Kamailio
-
-b_pki
-chmod 711 "$B"			# the connector drops to nobody
-D=$B/docs
-mkdir -p "$D/ExternCommunity" "$D/CommunityConnector" "$B/run"
-cat >"$D/CommunityGateway.ini" <<EOF
-[CommunityGateway]
-SupportExternalCommunities = true
-EOF
-cat >"$D/CommunityConnector/conn1.ini" <<EOF
-[CommunityConnector]
-ConnectorName = conn1
-IP = $C
-Port = 5060
-TLSPort = 5061
-SupportedCommunities = beta
-EOF
-cat >"$D/ExternCommunity/beta.ini" <<EOF
-[ExternCommunity]
-CommunityName = beta
-Domains = beta.example
-DNS = $U
-Port = 5060
-Transport = udp
-EOF
-# Flood limits raised: one source sends everything.
-cat >"$B/conn.conf" <<EOF
-[connector]
-name = conn1
-cert = $B/pki/conn.pem
-key = $B/pki/conn.key
-ca = $B/pki/ca.pem
-sip_cert = $B/pki/conn.pem
-sip_key = $B/pki/conn.key
-sip_ca = $B/pki/ca.pem
-gateway = $G:5070
-dns = $C@5353
-rundir = $B/run
-user = nobody
-rate = 1000000
-max_connections = 100000
-max_handshakes = 100000
-EOF
+. "$(dirname "$0")/edge.sh"
+edge_setup
 
 SIPP_UAC=(sipp -sf "$top_srcdir/bench/sipp/uac_message.xml" -key rdomain
 	alpha.example -key fdomain beta.example -s alice -i "$U" -p 5060
@@ -117,20 +71,14 @@ declare -A R F
 pass() { awk -v f="$1" 'BEGIN { exit !(f != "" && f < 0.1) }'; }
 
 # --- ours -----------------------------------------------------------------
-b_start peer "$LINKPEER" -l "$G:5070" -c "$B/pki/gw.pem" -k "$B/pki/gw.key" \
-	-a "$B/pki/ca.pem" -d "$D" -q
-b_wait_grep "$B/peer.log" LISTENING 5 || exit 1
-b_start conn "$STCONNECTOR" -D -f "$B/conn.conf"
-b_wait_grep "$B/peer.log" CONFIG_ACK 10 || { tail "$B/conn.log" >&2; exit 1; }
-b_wait_tcp "$C" 5061 5 || exit 1
+edge_start || exit 1
 for tp in $tps; do
 	port=5060; [ "$tp" = tls ] && port=5061
 	read -r r f < <(run_tp "$tp" "ours_$tp" "$C:$port")
 	R[ours_$tp]=$r F[ours_$tp]=$f
 	b_log "connector $tp: $r/s, $f % failed, RSS $(b_rss_kib "$(b_pid conn)") KiB"
 done
-b_stop conn
-b_stop peer
+edge_stop
 
 # --- Kamailio ---------------------------------------------------------------
 for fwd in stateless stateful; do

@@ -9,6 +9,7 @@
 #   b_start_in NAME FILE CMD...  the same, stdin from FILE
 #   b_stop NAME             TERM, then KILL after 5 s
 #   b_rss_kib PID           resident set size
+#   b_cpu_snap / b_cpu_report  CPU share of named processes over a run
 #   b_wait_grep FILE RE S   bounded wait for a line
 #   b_wait_tcp HOST PORT S  bounded wait for a listener
 #   b_kamailio NAME IP NEXTHOP stateful|stateless TLS(0|1)
@@ -92,7 +93,10 @@ b_stop() {
 		sleep 0.1; i=$((i + 1))
 	done
 	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	local rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	# 143 is our TERM; a crash is worth saying
+	case $rc in 0|143|137|127) ;; *) b_log "$1 (pid $pid) ended with status $rc" ;; esac
 }
 
 b_rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -106,6 +110,27 @@ b_rss_tree_kib() {
 		sum=$((sum + $(b_rss_kib "$p")))
 	done
 	echo "$sum"
+}
+
+# CPU time (user + system) of a process, in clock ticks.
+b_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# b_cpu_snap NAME...: remember each process's CPU time; b_cpu_report
+# NAME... SECONDS: "name NN%" of one core since the snapshot.
+declare -A B_CPU0
+b_cpu_snap() {
+	local n
+	for n in "$@"; do B_CPU0[$n]=$(b_cpu_ticks "$(b_pid "$n")"); done
+}
+b_cpu_report() {
+	local secs=${!#} n out="" hz
+	hz=$(getconf CLK_TCK)
+	for n in "${@:1:$#-1}"; do
+		out="$out $n $(awk -v a="$(b_cpu_ticks "$(b_pid "$n")")" \
+			-v b="${B_CPU0[$n]:-0}" -v s="$secs" -v hz="$hz" \
+			'BEGIN { printf "%d%%", 100 * (a - b) / hz / s }')"
+	done
+	echo "${out# }"
 }
 
 b_wait_grep() {

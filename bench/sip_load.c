@@ -5,7 +5,11 @@
  *   uac   send MESSAGE (200-byte body) at a fixed rate (-r) or with a fixed
  *         number in flight (-w) over UDP, TCP or TLS for -D seconds; print
  *         sent/ok/fail, the answered rate and the latency percentiles.
- *   uas   answer every request with 200 (a TLS far end for Kamailio).
+ *   uas   answer every request with 200 (a TLS far end for Kamailio, the
+ *         outbound benchmark's partner); for -D seconds (0: until
+ *         SIGTERM), then print served and, for requests whose body has
+ *         "ts=<CLOCK_MONOTONIC seconds>", the one-way latency percentiles
+ *         (SIGUSR1 prints them and starts counting from zero).
  *   hold  open -c TLS (or TCP) connections and keep them idle with RFC 5626
  *         CRLF keepalives for -D seconds; print how many stayed up.
  *   hs    new TLS handshakes per second (-w in progress at a time, each
@@ -56,6 +60,8 @@ struct conn {
 	size_t		 wlen, woff;
 	double		 t_start;
 	char		 via[64];	/* local addr:port for Via */
+	struct sockaddr_in peer;	/* UDP uas: where the request came from */
+	int		 have_peer;
 };
 
 struct load {
@@ -83,10 +89,29 @@ struct load {
 	double		 t0;
 };
 
+static volatile sig_atomic_t stop, dump;
+
 static const char body[] =
     "Hello from the stsip load test. This is a SIP MESSAGE body of two "
     "hundred bytes used to benchmark the relaying of instant messages "
     "between SIMPLE communities via the DMZ edge. 0123456789abcdefghij";
+
+static int
+cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+stop_cb(int sig)
+{
+	if (sig == SIGUSR1)
+		dump = 1;
+	else
+		stop = 1;
+}
 
 static double
 now(void)
@@ -190,8 +215,11 @@ static int
 conn_write(struct load *l, struct conn *c, const char *p, size_t n)
 {
 	if (l->tp == TP_UDP) {		/* one datagram per message */
-		if (send(c->fd, p, n, MSG_NOSIGNAL) == -1 && errno != EAGAIN &&
-		    errno != ECONNREFUSED)
+		ssize_t r = c->have_peer ? sendto(c->fd, p, n, MSG_NOSIGNAL,
+		    (struct sockaddr *)&c->peer, sizeof(c->peer)) :
+		    send(c->fd, p, n, MSG_NOSIGNAL);
+
+		if (r == -1 && errno != EAGAIN && errno != ECONNREFUSED)
 			return -1;
 		return 0;
 	}
@@ -268,6 +296,30 @@ on_response(struct load *l, const char *msg, size_t len)
 }
 
 static void
+grow(struct load *l)
+{
+	if (l->nlat >= l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 65536;
+		l->lat = xrealloc(l->lat, l->cap * sizeof(*l->lat));
+	}
+}
+
+/* A request whose body carries "ts=<CLOCK_MONOTONIC seconds>" (the
+ * outbound benchmark's senders put it there): its one-way latency. */
+static void
+note_latency(struct load *l, const char *msg, size_t len)
+{
+	const char *b = memmem(msg, len, "\r\n\r\n", 4), *ts;
+	double t;
+
+	if (b == NULL || (ts = memmem(b, len - (size_t)(b - msg), "ts=", 3)) ==
+	    NULL || sscanf(ts + 3, "%lf", &t) != 1)
+		return;
+	grow(l);
+	l->lat[l->nlat++] = (float)((now() - t) * 1000.0);
+}
+
+static void
 serve_request(struct load *l, struct conn *c, const char *msg, size_t len)
 {
 	static const char *keep[][2] = { { "From", "f" }, { "To", "t" },
@@ -306,6 +358,7 @@ serve_request(struct load *l, struct conn *c, const char *msg, size_t len)
 	n += (size_t)snprintf(out + n, sizeof(out) - n,
 	    "Content-Length: 0\r\n\r\n");
 	l->served++;
+	note_latency(l, msg, len);
 	if (conn_write(l, c, out, n) != 0)
 		conn_close(l, c, 1);
 }
@@ -370,7 +423,11 @@ conn_read(struct load *l, struct conn *c)
 				return;
 			}
 		} else if (l->tp == TP_UDP) {
-			n = recv(c->fd, c->rbuf, c->rcap, 0);
+			socklen_t sl = sizeof(c->peer);
+
+			n = recvfrom(c->fd, c->rbuf, c->rcap, 0,
+			    (struct sockaddr *)&c->peer, &sl);
+			c->have_peer = l->mode == M_UAS;
 			if (n == -1)
 				break;
 			on_message(l, c, c->rbuf, (size_t)n);
@@ -603,13 +660,6 @@ keepalive(struct load *l, double t, double *next, int *pos)
 	*next = t + 0.01;
 }
 
-static int
-cmp_float(const void *a, const void *b)
-{
-	float x = *(const float *)a, y = *(const float *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void
 report_uac(struct load *l, double t_end)
@@ -703,9 +753,22 @@ run(struct load *l)
 			}
 			break;
 		case M_UAS:
-			if (l->duration > 0 && t - l->t0 > l->duration) {
-				printf("served %zu\n", l->served);
-				return;
+			if (stop || dump || (l->duration > 0 && t - l->t0 >
+			    l->duration)) {
+				qsort(l->lat, l->nlat, sizeof(*l->lat),
+				    cmp_float);
+				printf("served %zu\nstamped %zu\n", l->served,
+				    l->nlat);
+				printf("p50_ms %.3f\np99_ms %.3f\n", l->nlat ?
+				    l->lat[l->nlat / 2] : -1.0, l->nlat ?
+				    l->lat[(size_t)((double)l->nlat * 0.99)] :
+				    -1.0);
+				if (!dump)
+					return;
+				/* SIGUSR1: these figures, then from zero */
+				printf("--\n");
+				dump = 0;
+				l->served = l->nlat = 0;
 			}
 			break;
 		}
@@ -769,15 +832,23 @@ setup_uas(struct load *l)
 	memset(&e, 0, sizeof(e));
 	e.events = EPOLLIN;
 	if (l->tp == TP_UDP) {
-		/* answers go back with sendto: keep it simple, one peer */
-		fprintf(stderr, "sip_load: uas over UDP is not supported\n");
-		exit(2);
+		int sz = 4 << 20;
+
+		c = calloc(1, sizeof(*c));
+		c->fd = l->lfd;
+		c->st = C_READY;
+		c->events = EPOLLIN;
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		e.data.ptr = c;
+		epoll_ctl(l->ep, EPOLL_CTL_ADD, l->lfd, &e);
+		printf("LISTENING\n");
+		fflush(stdout);
+		return;
 	}
 	if (listen(l->lfd, 1024) == -1)
 		die("listen");
 	e.data.ptr = NULL;
 	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->lfd, &e);
-	(void)c;
 	printf("LISTENING\n");
 	fflush(stdout);
 }
@@ -868,6 +939,9 @@ main(int argc, char *argv[])
 	if (l.window <= 0 && l.mode != M_UAC)
 		l.window = 64;
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, stop_cb);
+	signal(SIGINT, stop_cb);
+	signal(SIGUSR1, stop_cb);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# bench/connections.sh: TLS connections the connector holds.  bench/sip_load
+# opens N TLS connections (from 16 source addresses) to the connector's
+# SIP TLS port and keeps them idle with RFC 5626 CRLF keepalives; the
+# connector's resident memory growth over its idle baseline, divided by N,
+# is the memory per connection (1,000 and 10,000, a fresh connector each).
+# Then new TLS handshakes per second (connect, full handshake, close; 64 in
+# progress), and the same against Kamailio's TLS listener in the same run.
+#
+#   bench/connections.sh [-q] [-n "1000 10000"] [-d hold_seconds]
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/edge.sh"
+
+counts="1000 10000" hold=10 hsdur=5 ka=5
+while getopts "d:n:q" o; do
+	case $o in
+	d) hold=$OPTARG ;;
+	n) counts=$OPTARG ;;
+	q) counts="200 1000" hold=3 hsdur=2 ka=1 ;;
+	*) sed -n '10p' "$0" >&2; exit 2 ;;
+	esac
+done
+
+edge_setup
+declare -A HELD PER
+
+for n in $counts; do
+	edge_start || exit 1
+	sleep 1
+	base=$(b_rss_kib "$(b_pid conn)")
+	b_start hold "$SIP_LOAD" -m hold -t tls -d "$C:5061" -B "$U" -S 16 \
+		-c "$n" -w 64 -D "$hold" -k "$ka" -C "$B/pki/beta.pem" \
+		-K "$B/pki/beta.key"
+	b_wait_grep "$B/hold.log" HOLDING 150 || { b_stop hold; exit 1; }
+	sleep $(( hold / 2 ))
+	rss=$(b_rss_kib "$(b_pid conn)")
+	fds=$(ls "/proc/$(b_pid conn)/fd" 2>/dev/null | wc -l)
+	b_wait_grep "$B/hold.log" '^alive ' $((hold + 30)) || true
+	est=$(b_kv "$B/hold.log" established)
+	alive=$(b_kv "$B/hold.log" alive)
+	HELD[$n]=$alive
+	PER[$n]=$(awk -v a="$rss" -v b="$base" -v n="$est" \
+		'BEGIN { printf "%.1f", n ? (a - b) / n : 0 }')
+	b_log "$n connections: $est established in $(b_kv "$B/hold.log" setup_s) s, $alive alive after ${hold} s of keepalives ($(b_kv "$B/hold.log" pongs) pongs), connector RSS $base -> $rss KiB, $fds descriptors"
+	b_stop hold
+	edge_stop
+done
+
+# handshakes per second, ours then Kamailio's
+edge_start || exit 1
+timeout $((hsdur + 30)) "$SIP_LOAD" -m hs -t tls -d "$C:5061" -B "$U" -S 16 \
+	-w 64 -D "$hsdur" -C "$B/pki/beta.pem" -K "$B/pki/beta.key" \
+	>"$B/hs_ours.out" 2>&1
+edge_stop
+b_kamailio kam "$K" "sip:$S:5060" stateful 1 || exit 1
+timeout $((hsdur + 30)) "$SIP_LOAD" -m hs -t tls -d "$K:5061" -B "$U" -S 16 \
+	-w 64 -D "$hsdur" -C "$B/pki/beta.pem" -K "$B/pki/beta.key" \
+	>"$B/hs_kam.out" 2>&1
+b_stop kam
+hs_ours=$(b_kv "$B/hs_ours.out" rate)
+hs_kam=$(b_kv "$B/hs_kam.out" rate)
+b_log "handshakes: ours $(tr '\n' ' ' <"$B/hs_ours.out"); kamailio $(tr '\n' ' ' <"$B/hs_kam.out")"
+
+for n in $counts; do
+	b_figure "connector_tls_held_of_$n" "${HELD[$n]}" connections
+	b_figure "connector_tls_memory_per_conn_at_$n" \
+		"$(awk -v k="${PER[$n]}" 'BEGIN { printf "%.1f", k }')" \
+		"KiB (target <= 64 at 10000)"
+done
+b_figure connector_tls_handshake_rate "$hs_ours" handshakes/s
+b_figure kamailio_tls_handshake_rate "$hs_kam" handshakes/s
+b_figure connector_tls_handshakes_vs_kamailio "$(b_ratio "$hs_ours" "$hs_kam")" x
