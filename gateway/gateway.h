@@ -64,6 +64,7 @@ struct gw_settings {
 	int		 max_msg_rate;		/* MESSAGE/s per domain */
 	size_t		 max_body;		/* bytes */
 	int		 backoff_max;		/* reconnect cap, s */
+	char		*user;			/* User to run as */
 };
 
 /* Defaults, then the file (NULL: none); every error logged as file:line. */

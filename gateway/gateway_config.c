@@ -56,6 +56,7 @@ static const struct kw {
 	{ "TLSKey", K_STR, offsetof(struct gw_settings, tls_key), 0, 0 },
 	{ "Trace", K_BOOL, offsetof(struct gw_settings, trace), 0, 1 },
 	{ "TraceFile", K_STR, offsetof(struct gw_settings, trace_path), 0, 0 },
+	{ "User", K_STR, offsetof(struct gw_settings, user), 0, 0 },
 	{ "VPMXHost", K_STR, offsetof(struct gw_settings, vpmx_host), 0, 0 },
 	{ "VPMXPort", K_PORT, offsetof(struct gw_settings, vpmx_port), 1, 65535 },
 };

@@ -231,6 +231,8 @@ main(int argc, char *argv[])
 	if (gw.set.ldap_pwfile != NULL &&
 	    secret_file_check(gw.set.ldap_pwfile) != 0)
 		rc = 1;
+	if (gw.set.user != NULL && privdrop_check_user(gw.set.user) != 0)
+		rc = 1;
 	if (rc == 0 && gw.set.tls_cert == NULL)
 		log_warnx("%s: TLSCert/TLSKey/TLSCA not set: the link listener "
 		    "cannot start", gw.cfgfile ? gw.cfgfile : "settings");
@@ -252,6 +254,11 @@ main(int argc, char *argv[])
 	    message_init(&gw) != 0 || convertid_init(&gw) != 0 ||
 	    control_init(&gw) != 0 || link_server_init(&gw) != 0 ||
 	    vpg_init(&gw) != 0) {
+		gateway_free(&gw);
+		return 1;
+	}
+	/* Ports and sockets are bound: from here on, no root. */
+	if (gw.set.user != NULL && privdrop_user(gw.set.user) != 0) {
 		gateway_free(&gw);
 		return 1;
 	}

@@ -358,6 +358,8 @@ osub_from_cb(struct gateway *gw, int rc, const char *mail, void *arg)
 
 	if (o == NULL || o->state != OS_RESOLVING)
 		return;
+	gw_trace(gw, "convertid", o->watchers[0], "-> %s", rc == CID_OK ?
+	    mail : rc == CID_NOTFOUND ? "(no address)" : "(directory down)");
 	if (rc != CID_OK) {
 		/* Try again later: the directory may come back. */
 		osub_retry(gw, o, rc == CID_DOWN ? "directory down" :

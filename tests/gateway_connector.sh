@@ -80,9 +80,9 @@ EOF
 
 t_dns_start "$C" 5353 "A:sip.beta.example:$B"
 t_start community "$STCOMMUNITY" -D -c "$D" -f "$T/community.conf"
-t_wait_tcp "$V" 1533 15 || { t_fail "stcommunity starts"; t_done; exit; }
+t_wait_grep "$T/community.log" "stcommunity ready" 15 || { t_fail "stcommunity starts ($(head -3 "$T/community.log"))"; t_done; exit; }
 t_start gateway "$STGATEWAY" -d -c "$D" -f "$T/gw.conf"
-t_wait_tcp "$G" 5070 15 || { t_fail "gateway listens"; t_done; exit; }
+t_wait_grep "$T/gateway.log" "link: listening" 15 || { t_fail "gateway listens ($(head -3 "$T/gateway.log"))"; t_done; exit; }
 t_start conn "$STCONNECTOR" -D -v -f "$T/conn.conf"
 t_expect "connector applies the documents the gateway pushed" \
 	"$T/gateway.log" "conn1 applied CONFIG generation 1" 15

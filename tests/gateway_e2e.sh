@@ -81,14 +81,14 @@ ReconnectMax = 2
 EOF
 
 t_start community "$STCOMMUNITY" -D -c "$D" -f "$T/community.conf"
-t_wait_tcp "$VP_ADDR" "$VP_PORT" 15 || { t_fail "stcommunity starts"; t_done; exit; }
+t_wait_grep "$T/community.log" "stcommunity ready" 15 || { t_fail "stcommunity starts ($(head -3 "$T/community.log"))"; t_done; exit; }
 
 "$STGATEWAY" -n -c "$D" -f "$T/gw.conf" 2>"$T/check.log" &&
 	t_pass "stsipgateway -n accepts the configuration" ||
 	t_fail "stsipgateway -n accepts the configuration ($(cat "$T/check.log"))"
 
 t_start gateway "$STGATEWAY" -d -v -c "$D" -f "$T/gw.conf"
-t_wait_tcp "$GW_ADDR" "$LINK_PORT" 15 || { t_fail "gateway listens"; t_done; exit; }
+t_wait_grep "$T/gateway.log" "link: listening" 15 || { t_fail "gateway listens ($(head -3 "$T/gateway.log"))"; t_done; exit; }
 t_expect "gateway logs in to the community server" "$T/gateway.log" \
 	"session with $VP_ADDR:$VP_PORT up"
 

@@ -96,9 +96,9 @@ t_expect "the refusal names the file" "$T/check.log" "ldap.pw"
 chmod 600 "$T/ldap.pw"
 
 t_start community "$STCOMMUNITY" -D -c "$D" -f "$T/community.conf"
-t_wait_tcp "$VP_ADDR" 1533 15 || { t_fail "stcommunity starts"; t_done; exit; }
+t_wait_grep "$T/community.log" "stcommunity ready" 15 || { t_fail "stcommunity starts ($(head -3 "$T/community.log"))"; t_done; exit; }
 t_start gateway "$STGATEWAY" -d -c "$D" -f "$T/gw.conf"
-t_wait_tcp "$GW_ADDR" 5070 15 || { t_fail "gateway listens"; t_done; exit; }
+t_wait_grep "$T/gateway.log" "link: listening" 15 || { t_fail "gateway listens ($(head -3 "$T/gateway.log"))"; t_done; exit; }
 t_expect "gateway session up" "$T/gateway.log" "session with .* up"
 
 t_fifo peer

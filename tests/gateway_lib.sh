@@ -76,7 +76,7 @@ EOF
 
 gw_start() {
 	t_start community "$STCOMMUNITY" -D -c "$GW_D" -f "$T/community.conf"
-	t_wait_tcp "$GW_VP" 1533 15 || return 1
+	t_wait_grep "$T/community.log" "stcommunity ready" 15 || return 1
 	t_start gateway "$STGATEWAY" -d -c "$GW_D" -f "$T/gw.conf"
 	t_wait_grep "$T/gateway.log" "link: listening" 15 || return 1
 	t_wait_grep "$T/gateway.log" "session with .* up" 15 || return 1

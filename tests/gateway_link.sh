@@ -55,7 +55,7 @@ t_expect "bad port named with file:line" "$T/bad.log" "bad.conf:1: LinkPort"
 t_expect "unknown key named with file:line" "$T/bad.log" "bad.conf:2: NoSuchKey"
 
 t_start gateway "$STGATEWAY" -d -c "$D" -f "$T/gw.conf"
-t_wait_tcp "$GW_ADDR" 5070 15 || { t_fail "gateway listens"; t_done; exit; }
+t_wait_grep "$T/gateway.log" "link: listening" 15 || { t_fail "gateway listens ($(head -3 "$T/gateway.log"))"; t_done; exit; }
 
 peer_run() {	# NAME PKI CONNECTOR: a peer with stdin held open
 	t_fifo "$1"
@@ -93,6 +93,27 @@ t_expect "... and CONFIG" "$T/p4.log" "^config 3$"
 t_expect "status lists the link by name and address" "$T/status.out" \
 	"link edge1 127.0.0.1:[0-9]+ up"
 t_expect "status counts refused connections" "$T/status.out" "refused [1-9]"
+
+# SIGHUP: the documents are read again and pushed to the connector.
+sed -i 's/^Domains = beta.example$/Domains = beta.example, *.beta.example/' \
+	"$D/ExternCommunity/beta.ini"
+kill -HUP "$(t_pid gateway)"
+for i in $(seq 50); do
+	[ "$(grep -c '^config ' "$T/p4.log")" -ge 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c '^config ' "$T/p4.log")" -ge 2 ] &&
+	t_pass "SIGHUP pushes the documents to the connector again" ||
+	t_fail "SIGHUP pushes the documents to the connector again"
+t_expect "the connector acknowledged the new generation" "$T/gateway.log" \
+	"edge1 applied CONFIG generation 3"
+# A bad set on SIGHUP: refused, the old one kept, errors logged.
+echo "Port = 0" >>"$D/ExternCommunity/beta.ini"
+kill -HUP "$(t_pid gateway)"
+t_expect "bad set on SIGHUP: error with file:line" "$T/gateway.log" \
+	"beta.ini:[0-9]+: Port"
+t_expect "... and the running set is kept" "$T/gateway.log" \
+	"running set \\(generation 3\\) is kept"
 
 # A connector that stops talking is declared dead (LINK_DEAD_SECS).
 kill -STOP "$(cat "$T/p4.pid")"

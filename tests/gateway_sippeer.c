@@ -31,6 +31,7 @@
  *	notify BASIC ACT NOTE	NOTIFY on the last subscription we accepted
  *				(BASIC open|closed, ACT none|away|busy)
  *	answer CODE		answer the next MESSAGE/SUBSCRIBE with CODE
+ *				(-1: leave the next MESSAGE unanswered)
  *	expires N		Expires in our 200 to SUBSCRIBE (default 60)
  * stdout, one line per event:
  *	up NAME | config N | req METHOD R-URI | resp METHOD CODE |
@@ -237,7 +238,8 @@ on_sip(const char *msg)
 		int code = P.answer ? P.answer : 200;
 
 		P.answer = 0;
-		respond(msg, code, NULL, "peertag");
+		if (code > 0)		/* answer -1: stay silent */
+			respond(msg, code, NULL, "peertag");
 	} else if (strncmp(line, "NOTIFY", 6) == 0)
 		respond(msg, 200, NULL, "peertag");
 }

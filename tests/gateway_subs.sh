@@ -11,7 +11,7 @@ for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"; do
 	[ -x "$p" ] || t_skip "$p not built"
 done
 gw_setup MaxSubscriptionsPerWatcher=2 MaxBodySize=256 MaxMessageRate=5 \
-	SubscribeMaxExpires=30
+	SubscribeMaxExpires=30 SipTimeout=2
 gw_start || { t_fail "community, gateway and peer start"; t_done; exit; }
 gw_client alice || t_fail "alice logs in"
 gw_client dave || t_fail "dave logs in"
@@ -79,6 +79,14 @@ for i in $(seq 12); do
 done
 t_expect "burst over MaxMessageRate: 503" "$T/peer.log" "^resp MESSAGE 503"
 t_expect "the first of the burst delivered" "$T/alice.log" "^im @E bob@beta.example burst 1$"
+
+# A MESSAGE the far side never answers: the Sametime sender gets an error.
+sleep 1.2	# out of the burst's rate window
+gw_peer answer -1
+gw_cmd dave msg "@E bob@beta.example" anyone there
+t_expect "unanswered MESSAGE reaches the peer" "$T/peer.log" "^body anyone there$"
+t_expect "no answer within SipTimeout -> dave gets an error" "$T/dave.log" \
+	"^error @E bob@beta.example" 6
 
 "$STCONFIG" -s "$T/gw.sock" status >"$T/status.out" 2>&1
 t_expect "status counts the incoming subscriptions" "$T/status.out" \
