@@ -2,7 +2,8 @@
 # The STGW server-application interface of stcommunity, driven by a scripted
 # gateway (community_stgw_probe -g): refused from an untrusted address,
 # admitted from a trusted one; watch start/stop; presence fan-out to a
-# probe watcher and to a real libmeanwhile client (stclient); IM both ways;
+# probe watcher, a real libmeanwhile client (stclient) and real libpurple;
+# IM both ways (libpurple falls back from NOTESBUDDY to plain text);
 # WATCH_INTERNAL with privacy; RESOLVE; and every external user offline
 # once the gateway session drops (here: after a malformed message).
 . "$top_srcdir/tests/lib/common.sh"
@@ -13,7 +14,7 @@ PROBE=$top_builddir/tests/community_stgw_probe
 BOB='@E bob@beta.example'
 BOBRE='@E bob@beta\.example'
 
-cs_start alice carol dave || { t_fail "stcommunity starts"; t_done; exit; }
+cs_start alice carol dave erin || { t_fail "stcommunity starts"; t_done; exit; }
 
 probe() {	# probe NAME ARGS...
 	local name=$1; shift
@@ -85,6 +86,34 @@ t_expect "IM to an unknown user: 0x80000213" "$T/gw.out" \
 cmd gw "im $BOB dave to dave"
 t_expect "IM to dave, who never opened one to bob" "$T/dave.out" \
 	"^im $BOBRE to dave$"
+
+# 3b. A real libpurple client (Pidgin's Sametime plugin, headless): presence
+#     of an external contact, and IM both ways; libpurple offers NOTESBUDDY,
+#     the server makes it fall back to plain text for the gateway.
+CLIENT_PURPLE=$top_builddir/tests/client_purple
+if [ -x "$CLIENT_PURPLE" ]; then
+	mkdir -p "$T/purple"
+	t_fifo erin
+	env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		"$CLIENT_PURPLE" -d "$T/purple" -H "$CS_ADDR" -P "$CS_PORT" \
+		-u erin -p "$(cs_password erin)" <"$T/erin.in" >"$T/erin.out" \
+		2>"$T/erin.err" &
+	T_PIDS+=("$!")
+	t_expect "libpurple signs on" "$T/erin.out" '^loggedin erin$' 15
+	cmd erin "watch $BOB"
+	t_expect "gateway told the libpurple user watches bob" "$T/gw.out" \
+		"^watch_start $BOBRE erin$" 15
+	t_expect "libpurple sees the external contact away" "$T/erin.out" \
+		"^presence $BOBRE away on the phone$" 15
+	cmd erin "msg $BOB from pidgin"
+	t_expect "libpurple's IM reaches the gateway as plain text" "$T/gw.out" \
+		"^im erin $BOBRE from pidgin$" 15
+	cmd gw "im $BOB erin to pidgin"
+	t_expect "libpurple receives the external user's IM" "$T/erin.out" \
+		"^im $BOBRE to pidgin$" 15
+else
+	t_log "libpurple client not built: its part is skipped"
+fi
 
 # 4. WATCH_INTERNAL, status changes and privacy for an external watcher.
 cmd gw "watchint 7 $BOB alice"
