@@ -90,7 +90,9 @@ int	vp_frame_get(const uint8_t *buf, size_t len, size_t maxlen,
  * vp_msg_decode(): one message body -> a libmeanwhile message struct.
  * Covers every type of PROTOCOL.md section 2 in both directions: types
  * libmeanwhile cannot read (HANDSHAKE, LOGIN, LOGIN_CONTINUE, ANNOUNCE)
- * are parsed by hand (ANNOUNCE and LOGIN_CONTINUE as a bare header).
+ * are parsed by hand (ANNOUNCE and LOGIN_CONTINUE as a bare header), and
+ * so is LOGIN_ACK; a privacy list (LOGIN_ACK, SET_PRIVACY_LIST) whose
+ * count cannot fit in the body is EBADMSG, never a huge allocation.
  * Trailing bytes after the known fields are ignored (VP has unexplained
  * trailers); a short body is EBADMSG.  Unknown type: ENOTSUP, and *out
  * is a bare struct mwMessage carrying the header.
