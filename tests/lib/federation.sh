@@ -13,6 +13,9 @@
 #                           documents and the gateways their VP session
 #   fed_client NAME C USER [PASSWORD]   stclient USER on community C;
 #                           output in $FED_DIR/cl/NAME.out
+#   fed_client_run NAME CMD...          another client with the same
+#                           line protocol (tests/client_purple)
+#   fed_mark NAME, fed_wait_new NAME REGEX [SECS]   lines after a mark
 #   fed_say NAME LINE       a command to a client
 #   fed_wait FILE REGEX [SECS]          until a line matches
 #   fed_stop_all            stop everything this set-up started
@@ -258,24 +261,31 @@ fed_up() {
 
 # fed_client NAME C USER [PASSWORD]
 fed_client() {
-	local name=$1 c=$2 user=$3 pw=${4:-} u fd
+	local name=$1 c=$2 user=$3 pw=${4:-} u
 	if [ -z "$pw" ]; then
 		for u in $(fed_var "$c" USERS); do
 			[ "${u%%:*}" = "$user" ] && pw=${u#*:}
 		done
 	fi
+	STCLIENT_PASSWORD=$pw fed_client_run "$name" "$FED_STCLIENT" \
+		-H "$(fed_var "$c" GW)" -P "$FED_VP_PORT" -u "$user"
+}
+
+# fed_client_run NAME CMD...: any client with stclient's line protocol
+# (tests/client_purple too), stdin from a FIFO, stdout in cl/NAME.out.
+fed_client_run() {
+	local name=$1 fd; shift
 	rm -f "$FED_DIR/cl/$name.in"
 	mkfifo "$FED_DIR/cl/$name.in"
 	exec {fd}<>"$FED_DIR/cl/$name.in"
 	FED_FD[$name]=$fd
-	STCLIENT_PASSWORD=$pw "$FED_STCLIENT" -H "$(fed_var "$c" GW)" \
-		-P "$FED_VP_PORT" -u "$user" <"$FED_DIR/cl/$name.in" \
-		>"$FED_DIR/cl/$name.out" 2>"$FED_DIR/cl/$name.err" &
+	"$@" <"$FED_DIR/cl/$name.in" >"$FED_DIR/cl/$name.out" \
+		2>"$FED_DIR/cl/$name.err" &
 	local pid=$!
 	echo "$pid" >"$FED_DIR/run/client-$name.pid"
 	echo "client-$name" >>"$FED_DIR/run/order"
 	if declare -p T_PIDS >/dev/null 2>&1; then T_PIDS+=("$pid"); fi
-	fed_wait "$FED_DIR/cl/$name.out" "^(loggedin|closed)" 15 &&
+	fed_wait "$FED_DIR/cl/$name.out" "^(loggedin|closed)" 20 &&
 		grep -q '^loggedin' "$FED_DIR/cl/$name.out"
 }
 
