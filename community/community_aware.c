@@ -162,13 +162,18 @@ user_watches(struct pres *p, const char *user, const struct watch *except)
 	return 0;
 }
 
+/* Through the watched id's entry: a session may watch thousands of ids,
+ * an id rarely has more than a few watchers. */
 static struct watch *
 watch_find(struct vsess *s, const struct mwAwareIdBlock *id)
 {
+	struct pres *p = cs_pres_get(s->c, id->user, 0);
 	struct watch *w;
 
-	LIST_FOREACH(w, &s->watches, by_sess)
-		if (w->type == id->type && strcmp(w->p->id, id->user) == 0 &&
+	if (p == NULL)
+		return NULL;
+	LIST_FOREACH(w, &p->watchers, by_pres)
+		if (w->s == s && w->type == id->type &&
 		    g_strcmp0(w->community, id->community) == 0)
 			return w;
 	return NULL;
