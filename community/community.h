@@ -157,6 +157,7 @@ struct chan {
 	uint32_t		 proto_ver;
 	enum chan_state		 state;
 	int			 by_gateway;	/* IM opened by the gateway */
+	char			*target;	/* external id, on the gateway */
 };
 
 enum vsess_state {

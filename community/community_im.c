@@ -126,6 +126,8 @@ cs_im_create(struct vsess *s, struct mwMsgChannelCreate *m)
 		dst->next_chan = 1;
 	a->peer = b;
 	b->peer = a;
+	if (dst->is_gateway)
+		b->target = g_strdup(target);
 	a->by_gateway = s->is_gateway;
 	p = mwPutBuffer_new();
 	vp_put_create(p, b->id, target, m->service, m->proto_type,
@@ -138,7 +140,7 @@ void
 cs_im_accept(struct vsess *s, struct chan *b, struct mwMsgChannelAccept *m)
 {
 	struct chan *a = b->peer;
-	struct mwLoginInfo acceptor, *acc = &acceptor;
+	struct mwLoginInfo acceptor;
 	struct mwPutBuffer *p;
 
 	if (a == NULL || b->state != CHAN_PENDING || (b->id & 0x80000000) == 0)
@@ -148,17 +150,17 @@ cs_im_accept(struct vsess *s, struct chan *b, struct mwMsgChannelAccept *m)
 		memset(&acceptor, 0, sizeof(acceptor));
 		acceptor.login_id = "stgw-gateway";
 		acceptor.type = STGW_LOGIN_TYPE;
-		if (m->acceptor_flag && vp_is_external(m->acceptor.user_id)) {
-			acceptor.user_id = m->acceptor.user_id;
+		acceptor.user_id = b->target;
+		acceptor.user_name = b->target;
+		if (m->acceptor_flag && m->acceptor.user_name != NULL &&
+		    g_strcmp0(m->acceptor.user_id, b->target) == 0)
 			acceptor.user_name = m->acceptor.user_name;
-		} else
-			acc = NULL;
 	} else
 		cs_login_info(s, &acceptor);
 	b->state = a->state = CHAN_OPEN;
 	p = mwPutBuffer_new();
 	vp_put_accept(p, a->id, m->service, m->proto_type, m->proto_ver,
-	    &m->addtl, acc);
+	    &m->addtl, &acceptor);
 	cs_sess_send(a->s, p);
 }
 

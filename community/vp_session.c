@@ -188,6 +188,7 @@ cs_chan_free(struct chan *ch)
 		ch->s->aware_chan = 0;
 	LIST_REMOVE(ch, entry);
 	ch->s->nchans--;
+	g_free(ch->target);
 	free(ch);
 }
 
