@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "gateway.h"
+#include "ctl_proto.h"
 #include "link_proto.h"
 #include "log.h"
 
@@ -69,6 +70,7 @@ defaults(struct gw_settings *s)
 	s->listen = gw_strdup("0.0.0.0");
 	s->listen_port = LINK_DEFAULT_PORT;
 	s->session_name = gw_strdup("stsipgateway");
+	s->ctl_path = gw_strdup(CTL_DEFAULT_SOCKET);
 	s->ldap_mail_attr = gw_strdup("mail");
 	s->ldap_id_attr = gw_strdup("uid");
 	s->ldap_timeout = 5;

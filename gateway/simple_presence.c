@@ -181,13 +181,27 @@ osub_show(struct gateway *gw, struct osub *o, uint16_t status,
 	vpg_presence(gw, o->ext, status, note);
 }
 
+static void osub_from_cb(struct gateway *, int, const char *, void *);
+
 static void
 osub_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct osub *o = arg;
 
-	if (o->state == OS_WAIT || o->state == OS_ACTIVE)
-		osub_subscribe(o->gw, o);
+	if (o->state != OS_WAIT && o->state != OS_ACTIVE)
+		return;
+	if (o->from[0] == '\0') {
+		/* ConvertID failed before: ask again, then subscribe. */
+		if (o->nwatchers == 0) {
+			osub_free(o->gw, o);
+			return;
+		}
+		o->state = OS_RESOLVING;
+		convertid_to_mail(o->gw, o->watchers[0], osub_from_cb,
+		    (void *)(uintptr_t)o->id);
+		return;
+	}
+	osub_subscribe(o->gw, o);
 }
 
 static void
@@ -362,9 +376,9 @@ osub_from_cb(struct gateway *gw, int rc, const char *mail, void *arg)
 	    mail : rc == CID_NOTFOUND ? "(no address)" : "(directory down)");
 	if (rc != CID_OK) {
 		/* Try again later: the directory may come back. */
+		o->from[0] = '\0';
 		osub_retry(gw, o, rc == CID_DOWN ? "directory down" :
 		    "watcher has no e-mail address");
-		o->state = OS_WAIT;
 		return;
 	}
 	gw_strlcpy(o->from, mail, sizeof(o->from));

@@ -63,6 +63,7 @@ TLSCert = $T/pki/gw.pem
 TLSKey = $T/pki/gw.key
 TLSCA = $T/pki/ca.pem
 ConvertIdBackend = community
+ControlSocket = $T/gw.sock
 SipTimeout = 8
 EOF
 cat >"$T/conn.conf" <<EOF
