@@ -12,6 +12,10 @@
  *         (SIGUSR1 prints them and starts counting from zero).
  *   hold  open -c TLS (or TCP) connections and keep them idle with RFC 5626
  *         CRLF keepalives for -D seconds; print how many stayed up.
+ *   sub   -n SUBSCRIBEs (presence) from distinct watchers to -U users,
+ *         -w in flight; then NOTIFYs answered and, with -f, refreshes at
+ *         that rate from SIGUSR2 on, until SIGTERM (SIGUSR1: counters so
+ *         far, then zero)
  *   hs    new TLS handshakes per second (-w in progress at a time, each
  *         closed once its handshake is done) for -D seconds.
  *
@@ -45,7 +49,7 @@
 
 #include <gnutls/gnutls.h>
 
-enum mode { M_UAC, M_UAS, M_HOLD, M_HS };
+enum mode { M_UAC, M_UAS, M_HOLD, M_HS, M_SUB };
 enum tp { TP_UDP, TP_TCP, TP_TLS };
 enum cstate { C_FREE, C_CONNECTING, C_HANDSHAKE, C_READY, C_DEAD };
 
@@ -84,12 +88,18 @@ struct load {
 	float		*lat;		/* ms, per answered request */
 	size_t		 cap, sent, ok, fail, answered, nlat;
 	size_t		 ok_in_window;
+	/* sub: subscriptions, their To tags, NOTIFYs, refreshes */
+	size_t		 nsub, nusers, created, refreshed, refresh_fail;
+	size_t		 notifies, next_refresh;
+	int		 expires, creating;
+	double		 refresh_rate, t_refresh0, t_notify0, t_notify1;
+	char		**totag;
 	/* counters */
 	size_t		 established, connfail, pongs, handshakes, served;
 	double		 t0;
 };
 
-static volatile sig_atomic_t stop, dump;
+static volatile sig_atomic_t stop, dump, refreshing;
 
 static const char body[] =
     "Hello from the stsip load test. This is a SIP MESSAGE body of two "
@@ -109,6 +119,8 @@ stop_cb(int sig)
 {
 	if (sig == SIGUSR1)
 		dump = 1;
+	else if (sig == SIGUSR2)
+		refreshing = 1;
 	else
 		stop = 1;
 }
@@ -319,6 +331,140 @@ note_latency(struct load *l, const char *msg, size_t len)
 	l->lat[l->nlat++] = (float)((now() - t) * 1000.0);
 }
 
+static struct conn *next_conn(struct load *);
+
+/* A SUBSCRIBE's answer: creation (keep the To tag) or refresh. */
+static void
+on_sub_response(struct load *l, const char *msg, size_t len)
+{
+	const char *cid, *to, *tag;
+	size_t vlen, tlen, seq, n;
+	unsigned t;
+	int code = atoi(msg + 8);
+
+	if (code < 200)
+		return;
+	cid = header(msg, len, "Call-ID", "i", &vlen);
+	if (cid == NULL || sscanf(cid, "%u.%zu@", &t, &seq) != 2 ||
+	    t != l->tag || seq >= l->nsub || l->tsend[seq] < 0)
+		return;
+	l->tsend[seq] = -1;
+	l->answered++;
+	if (l->totag[seq] != NULL) {		/* a refresh */
+		if (code < 300)
+			l->refreshed++;
+		else if (l->refresh_fail++ < 3)
+			fprintf(stderr, "sip_load: refresh answer %.*s",
+			    (int)len, msg);
+		return;
+	}
+	if (code >= 300) {
+		if (l->fail++ < 3)
+			fprintf(stderr, "sip_load: answer %.*s", (int)len, msg);
+		return;
+	}
+	l->created++;
+	to = header(msg, len, "To", "t", &tlen);
+	tag = to ? memmem(to, tlen, "tag=", 4) : NULL;
+	if (tag == NULL) {
+		l->fail++;
+		return;
+	}
+	tag += 4;
+	for (n = 0; tag + n < to + tlen && tag[n] != ';' && tag[n] != '>' &&
+	    tag[n] != ' '; n++)
+		;
+	l->totag[seq] = strndup(tag, n);
+}
+
+/* SUBSCRIBE number seq: new (no To tag yet) or a refresh in its dialog. */
+static void
+send_sub(struct load *l, struct conn *c, size_t seq)
+{
+	static unsigned cseqno = 1;
+	unsigned cseq = cseqno++;
+	char m[2048];
+	int n;
+	static const char *tpn[] = { "UDP", "TCP", "TLS" };
+
+	n = snprintf(m, sizeof(m),
+	    "SUBSCRIBE sip:u%05zu@%s SIP/2.0\r\n"
+	    "Via: SIP/2.0/%s %s;branch=z9hG4bK-%u-%zu-%u;rport\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:w%07zu@%s>;tag=%u-%zu\r\n"
+	    "To: <sip:u%05zu@%s>%s%s\r\n"
+	    "Call-ID: %u.%zu@bench\r\n"
+	    "CSeq: %u SUBSCRIBE\r\n"
+	    "Contact: <sip:w%07zu@%s>\r\n"
+	    "Event: presence\r\n"
+	    "Accept: application/pidf+xml\r\n"
+	    "Expires: %d\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    seq % l->nusers, l->rdomain, tpn[l->tp], c->via, l->tag, seq,
+	    cseq, seq, l->fdomain, l->tag, seq, seq % l->nusers, l->rdomain,
+	    l->totag[seq] ? ";tag=" : "", l->totag[seq] ? l->totag[seq] : "",
+	    l->tag, seq, cseq, seq, c->via, l->expires);
+	l->tsend[seq] = now();
+	if (conn_write(l, c, m, (size_t)n) != 0)
+		conn_close(l, c, 1);
+}
+
+static void
+sub_report(struct load *l, double t)
+{
+	printf("created %zu\nfail %zu\nnotifies %zu\n", l->created, l->fail,
+	    l->notifies);
+	printf("notify_rate %.1f\n", l->notifies > 1 && l->t_notify1 >
+	    l->t_notify0 ? (double)(l->notifies - 1) /
+	    (l->t_notify1 - l->t_notify0) : 0.0);
+	printf("refreshed %zu\nrefresh_fail %zu\nrefresh_rate %.1f\n",
+	    l->refreshed, l->refresh_fail, l->t_refresh0 > 0 ?
+	    (double)l->refreshed / (t - l->t_refresh0) : 0.0);
+	printf("--\n");
+	fflush(stdout);
+}
+
+/*
+ * sub: -n subscriptions (window -w) from w0000000.. to u00000.. (modulo
+ * -U), "CREATED" once all are answered; then NOTIFYs are answered and, with
+ * -f, refreshed at that rate (in-dialog SUBSCRIBE) until SIGTERM.
+ * SIGUSR1 prints the counters and zeroes those of NOTIFY and refresh.
+ */
+static void
+sub_step(struct load *l, double t)
+{
+	struct conn *c;
+	size_t target, burst = 0;
+
+	if ((c = next_conn(l)) == NULL)
+		return;
+	if (l->creating) {
+		while (l->sent < l->nsub && l->sent < l->answered +
+		    (size_t)l->window && burst++ < 2000)
+			send_sub(l, c, l->sent++);
+		if (l->answered >= l->nsub || t - l->t0 > 120) {
+			printf("create_s %.2f\ncreate_rate %.1f\n", t - l->t0,
+			    (double)l->created / (t - l->t0));
+			sub_report(l, t);
+			printf("CREATED\n");
+			fflush(stdout);
+			l->creating = 0;
+		}
+		return;
+	}
+	if (l->refresh_rate <= 0 || l->created == 0 || !refreshing)
+		return;
+	if (l->t_refresh0 == 0)
+		l->t_refresh0 = t;
+	target = (size_t)(l->refresh_rate * (t - l->t_refresh0)) + 1;
+	while (l->next_refresh < target && burst++ < 2000) {
+		size_t seq = l->next_refresh++ % l->nsub;
+
+		if (l->totag[seq] != NULL)
+			send_sub(l, c, seq);
+	}
+}
+
 static void
 serve_request(struct load *l, struct conn *c, const char *msg, size_t len)
 {
@@ -370,6 +516,18 @@ on_message(struct load *l, struct conn *c, const char *msg, size_t len)
 		serve_request(l, c, msg, len);
 	else if (l->mode == M_UAC)
 		on_response(l, msg, len);
+	else if (l->mode == M_SUB && strncmp(msg, "SIP/2.0 ", 8) == 0)
+		on_sub_response(l, msg, len);
+	else if (l->mode == M_SUB) {
+		double t = now();
+
+		if (strncmp(msg, "NOTIFY ", 7) == 0) {
+			if (l->notifies++ == 0)
+				l->t_notify0 = t;
+			l->t_notify1 = t;
+		}
+		serve_request(l, c, msg, len);
+	}
 }
 
 /* Frames stream bytes by Content-Length; CRLFs between messages are pongs. */
@@ -752,6 +910,22 @@ run(struct load *l)
 				return;
 			}
 			break;
+		case M_SUB:
+			while (opened < l->nconn)
+				conn_open(l, &l->c[opened], opened), opened++;
+			if (stop) {
+				sub_report(l, t);
+				return;
+			}
+			if (dump) {
+				sub_report(l, t);
+				dump = 0;
+				l->notifies = l->refreshed = l->refresh_fail = 0;
+				l->t_refresh0 = refreshing ? t : 0;
+				l->next_refresh = 0;
+			}
+			sub_step(l, t);
+			break;
 		case M_UAS:
 			if (stop || dump || (l->duration > 0 && t - l->t0 >
 			    l->duration)) {
@@ -894,10 +1068,12 @@ main(int argc, char *argv[])
 	l.drain = 3;
 	l.window = 0;
 	l.user = "alice";
+	l.expires = 0;
 	l.rdomain = "alpha.example";
 	l.fdomain = "beta.example";
 	l.lfd = -1;
-	while ((ch = getopt(argc, argv, "B:C:D:F:K:R:S:T:c:d:k:l:m:r:t:u:w:"))
+	while ((ch = getopt(argc, argv,
+	    "B:C:D:E:F:K:R:S:T:U:c:d:f:k:l:m:n:r:t:u:w:"))
 	    != -1) {
 		switch (ch) {
 		case 'B':
@@ -906,6 +1082,10 @@ main(int argc, char *argv[])
 			break;
 		case 'C': l.cert = optarg; break;
 		case 'D': l.duration = atof(optarg); break;
+		case 'E': l.expires = atoi(optarg); break;
+		case 'U': l.nusers = (size_t)atol(optarg); break;
+		case 'f': l.refresh_rate = atof(optarg); break;
+		case 'n': l.nsub = (size_t)atol(optarg); break;
 		case 'F': l.fdomain = optarg; break;
 		case 'K': l.key = optarg; break;
 		case 'R': l.rdomain = optarg; break;
@@ -919,6 +1099,7 @@ main(int argc, char *argv[])
 			else if (strcmp(optarg, "uas") == 0) l.mode = M_UAS;
 			else if (strcmp(optarg, "hold") == 0) l.mode = M_HOLD;
 			else if (strcmp(optarg, "hs") == 0) l.mode = M_HS;
+			else if (strcmp(optarg, "sub") == 0) l.mode = M_SUB;
 			else usage();
 			break;
 		case 'r': l.rate = atof(optarg); break;
@@ -942,6 +1123,7 @@ main(int argc, char *argv[])
 	signal(SIGTERM, stop_cb);
 	signal(SIGINT, stop_cb);
 	signal(SIGUSR1, stop_cb);
+	signal(SIGUSR2, stop_cb);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
@@ -959,6 +1141,15 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		gnutls_priority_init(&l.prio, "NORMAL", NULL);
+	}
+	if (l.mode == M_SUB) {
+		if (l.nsub == 0 || l.nusers == 0)
+			usage();
+		l.tsend = calloc(l.nsub, sizeof(*l.tsend));
+		l.totag = calloc(l.nsub, sizeof(*l.totag));
+		l.creating = 1;
+		if (l.expires == 0)
+			l.expires = 3600;
 	}
 	if (l.mode == M_UAS) {
 		setup_uas(&l);
