@@ -218,6 +218,7 @@ struct community {
 	LIST_HEAD(, vsess)	 reap;
 	struct event		*ev_reap;
 	struct event		*ev_term, *ev_int, *ev_hup;
+	struct event		*ev_resume;	/* accept again after EMFILE */
 	struct cs_auth_pool	 auth;
 	struct vsess		*gw;		/* the trusted gateway session */
 	struct cs_dhgroup	*dh;		/* Sametime's DH group (GMP) */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include <event2/thread.h>
 
@@ -110,6 +111,33 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	}
 }
 
+static void
+accept_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct community *c = arg;
+
+	evconnlistener_enable(c->listener);
+}
+
+/* Out of descriptors: pause accepting for a second instead of spinning on
+ * a listener that stays readable. */
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct community *c = arg;
+	struct timeval tv = { 1, 0 };
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+		log_warnx("accept: %s", evutil_socket_error_to_string(err));
+		return;
+	}
+	log_warnx("accept: %s: pausing new connections for 1s (%u open)",
+	    evutil_socket_error_to_string(err), c->nsessions);
+	evconnlistener_disable(l);
+	evtimer_add(c->ev_resume, &tv);
+}
+
 static int
 listen_on(struct community *c)
 {
@@ -135,6 +163,8 @@ listen_on(struct community *c)
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
 	    512, res->ai_addr, (int)res->ai_addrlen);
 	freeaddrinfo(res);
+	if (c->listener != NULL)
+		evconnlistener_set_error_cb(c->listener, accept_error_cb);
 	if (c->listener == NULL) {
 		log_warn("listen on %s:%s", cn->vpmx_hostname ?
 		    cn->vpmx_hostname : "*", port);
@@ -212,6 +242,17 @@ main(int argc, char *argv[])
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	/* One descriptor per client: take all the system allows. */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <
+		    rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+				log_warn("setrlimit");
+		}
+	}
 	if (!debug && daemon(0, 0) == -1)
 		fatal("daemon");
 	evthread_use_pthreads();
@@ -221,8 +262,9 @@ main(int argc, char *argv[])
 	c.ev_term = evsignal_new(c.base, SIGTERM, signal_cb, &c);
 	c.ev_int = evsignal_new(c.base, SIGINT, signal_cb, &c);
 	c.ev_hup = evsignal_new(c.base, SIGHUP, signal_cb, &c);
+	c.ev_resume = evtimer_new(c.base, accept_resume_cb, &c);
 	if (c.ev_reap == NULL || c.ev_term == NULL || c.ev_int == NULL ||
-	    c.ev_hup == NULL)
+	    c.ev_hup == NULL || c.ev_resume == NULL)
 		fatalx("event_new");
 	evsignal_add(c.ev_term, NULL);
 	evsignal_add(c.ev_int, NULL);
@@ -261,6 +303,7 @@ main(int argc, char *argv[])
 	event_free(c.ev_term);
 	event_free(c.ev_int);
 	event_free(c.ev_hup);
+	event_free(c.ev_resume);
 	event_base_free(c.base);
 	g_free(dflt);
 	free(c.confdir);

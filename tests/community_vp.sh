@@ -178,4 +178,21 @@ t_expect "kick: the second login succeeds" "$T/k2.out" '^loggedin alice$'
 t_expect "kick: the first is closed with 0x80000227" "$T/k1.out" '^closed 0x80000227$'
 cs_stop
 
+# Out of descriptors: the server pauses accepting, and recovers.
+mv "$T/community.log" "$T/community-2.log"
+t_start community bash -c "ulimit -n 48 && exec \"\$0\" -D -c \"\$1\"" \
+	"$STCOMMUNITY" "$T/conf"
+t_wait_tcp "$CS_ADDR" "$CS_PORT" 15 || t_fail "stcommunity restarts"
+FDS=()
+for i in $(seq 1 60); do
+	exec {fd}<>"/dev/tcp/$CS_ADDR/$CS_PORT" 2>/dev/null && FDS+=("$fd")
+done
+t_expect "descriptor exhaustion is logged" "$T/community.log" \
+	'pausing new connections' 5
+for fd in "${FDS[@]}"; do exec {fd}>&-; done
+sleep 1.5
+login r1 alice
+t_expect "a client logs in once descriptors are free" "$T/r1.out" '^loggedin alice$' 10
+cs_stop
+
 t_done
