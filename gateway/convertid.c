@@ -98,6 +98,8 @@ convertid_init(struct gateway *gw)
 	TAILQ_INIT(&gw->cid->queries);
 	gw->cid->next_qid = 1;
 	backend_select(gw);
+	if (gw->cid->be == NULL)
+		log_info("convertid: off (IDs pass unchanged)");
 	return 0;
 }
 

@@ -2,7 +2,8 @@
 # tests/lib/common.sh and tests/lib/tls.sh.
 #
 #   gw_setup [SETTING=VALUE...]  documents (partner beta.example served by
-#                                connector edge1), users alice dave erin,
+#                                connector edge1), users alice dave erin
+#                                (or \$GW_USERS),
 #                                certificates, gateway settings (+ extras)
 #   gw_start                     stcommunity, stsipgateway, the test peer
 #   gw_client USER               stclient logged in as USER ($T/USER.log;
@@ -46,9 +47,10 @@ EOF
 	local h u
 	h=$(printf 'pw\n' | "$STCOMMUNITY" -P)
 	: >"$T/users"
-	for u in alice dave erin; do
-		printf '%s:%s:%s@alpha.example:%s\n' "$u" "$h" "$u" "$u" \
-			>>"$T/users"
+	for u in ${GW_USERS:-alice dave erin}; do
+		printf '%s:%s:%s:%s\n' "$u" "$h" \
+			"$(case $u in *@*) echo "$u" ;; *) echo "$u@alpha.example" ;; esac)" \
+			"$u" >>"$T/users"
 	done
 	cat >"$T/community.conf" <<EOF
 [community]

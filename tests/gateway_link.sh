@@ -131,6 +131,18 @@ s.sendall(b'\x02\x01\x00\x00\x00\x00\x00\x06status'); sys.stdout.buffer.write(s.
 grep -aq 'protocol version 2 not supported' "$T/v2.out" &&
 	t_pass "control socket refuses another protocol version" ||
 	t_fail "control socket refuses another protocol version"
+# Only root and the gateway's own user are served: another uid that can
+# reach the socket is refused by its peer credentials.
+if command -v runuser >/dev/null && [ "$(id -u)" = 0 ]; then
+	chmod 711 "$T"
+	chmod 666 "$T/gw.sock"
+	runuser -u nobody -- "$STCONFIG" -s "$T/gw.sock" status \
+		>"$T/nobody.out" 2>&1 &&
+		t_fail "another user is refused" || t_pass "another user is refused"
+	t_expect "refusal logged with the uid" "$T/gateway.log" \
+		"control: connection from uid [0-9]+ refused"
+	chmod 660 "$T/gw.sock"
+fi
 "$STCONFIG" -s "$T/gw.sock" trace sideways >/dev/null 2>&1
 [ $? -eq 2 ] && t_pass "stconfig trace with a bad argument: usage" ||
 	t_fail "stconfig trace with a bad argument: usage"
