@@ -45,6 +45,7 @@ struct osub {
 	uint64_t	 req;
 	struct event	*timer;
 	int		 backoff;
+	int		 unsub_sent;		/* Expires: 0 is on its way */
 	int		 have_status;
 	struct pidf_status st;
 };
@@ -132,8 +133,9 @@ osub_find(struct gateway *gw, const char *ext)
 {
 	struct osub *o;
 
+	/* One that is ending is left to finish: a new watcher gets a new one. */
 	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
-		if (strcasecmp(o->ext, ext) == 0)
+		if (strcasecmp(o->ext, ext) == 0 && o->state != OS_ENDING)
 			return o;
 	return NULL;
 }
@@ -295,6 +297,21 @@ osub_resp_cb(struct gateway *gw, int status, osip_message_t *resp, void *arg)
 	o->req = 0;
 	gw_trace(gw, "presence", o->ext, "SUBSCRIBE answered %d", status);
 	if (o->state == OS_ENDING) {
+		/* Everyone left while the first SUBSCRIBE was out: now that
+		 * it is accepted, end it at once rather than let it run. */
+		if (!o->unsub_sent && status >= 200 && status < 300) {
+			const char *tag = sip_tag(resp, 1);
+
+			if (o->d.remote_tag == NULL && tag != NULL)
+				o->d.remote_tag = gw_strdup(tag);
+			if (o->d.remote_target == NULL)
+				o->d.remote_target = contact_uri(resp);
+			if (o->d.route == NULL)
+				o->d.route = route_set(resp, 1);
+			osub_subscribe(gw, o);
+			if (o->req != 0)
+				return;
+		}
 		osub_free(gw, o);
 		return;
 	}
@@ -343,6 +360,9 @@ osub_subscribe(struct gateway *gw, struct osub *o)
 {
 	char extra[256], uri[GW_ADDR_MAX + 8];
 	int exp = o->state == OS_ENDING ? 0 : gw->set.sub_expires;
+
+	if (o->state == OS_ENDING)
+		o->unsub_sent = 1;
 
 	if (o->d.call_id == NULL) {
 		o->d.call_id = sip_new_callid(gw);
@@ -454,6 +474,10 @@ presence_watch_start(struct gateway *gw, const char *ext, const char *watcher)
 static void
 osub_end(struct gateway *gw, struct osub *o)
 {
+	if (o->state == OS_SUBSCRIBING && o->req != 0) {
+		o->state = OS_ENDING;	/* see osub_resp_cb */
+		return;
+	}
 	if (o->state == OS_ACTIVE) {
 		o->state = OS_ENDING;
 		if (o->timer)

@@ -172,6 +172,19 @@ done
 grep -A1 '^req SUBSCRIBE sip:\(x@127.0.0.99\|yan@\)' "$T/peer.log" | grep -q '^expires 0' &&
 	t_pass "last watcher leaves -> SUBSCRIBE Expires: 0" ||
 	t_fail "last watcher leaves -> SUBSCRIBE Expires: 0"
+# Watch and leave at once: whether or not the first SUBSCRIBE was answered
+# yet, the subscription is ended (Expires: 0), not left to run.
+dave watch "@E xia@beta.example"
+dave unwatch "@E xia@beta.example"
+t_expect "SUBSCRIBE to xia" "$T/peer.log" "^req SUBSCRIBE sip:xia@beta.example"
+xiacid=$(grep -A4 '^req SUBSCRIBE sip:xia@' "$T/peer.log" | grep -m1 '^callid' | cut -d' ' -f2)
+for i in $(seq 50); do
+	grep -B3 "^callid $xiacid" "$T/peer.log" | grep -q '^expires 0' && break
+	sleep 0.1
+done
+grep -B3 "^callid $xiacid" "$T/peer.log" | grep -q '^expires 0' &&
+	t_pass "watch and leave at once -> Expires: 0 in that dialog" ||
+	t_fail "watch and leave at once -> Expires: 0 in that dialog"
 dave unwatch "@E bob@beta.example"
 
 # 2. IM Sametime -> SIP, answered 200.
