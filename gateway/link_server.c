@@ -464,8 +464,23 @@ link_server_push_config(struct gateway *gw)
 {
 	struct gw_link *l, *next;
 
+	const struct sockaddr *sa;
+	socklen_t sl;
+
 	for (l = TAILQ_FIRST(&gw->ls->links); l != NULL; l = next) {
 		next = TAILQ_NEXT(l, entry);
+		if (l->state == LK_CLOSING)
+			continue;
+		/* The new documents may no longer trust this connector. */
+		sa = tls_stream_peer(l->ts, &sl);
+		if (sa != NULL && !nsfconf_ip_trusted(gw->conf, sa)) {
+			log_warnx("link: %s is no longer in CommunityTrustedIps",
+			    l->addr);
+			gw->ls->refused++;
+			link_close(l, LINK_ERR_UNTRUSTED,
+			    "address no longer trusted");
+			continue;
+		}
 		if (l->state == LK_UP)
 			push_config(l);
 	}

@@ -121,6 +121,17 @@ t_expect "silent connector: link closed by heartbeat" "$T/gateway.log" \
 	"edge1 .* closed: no frame for too long" 12
 kill -CONT "$(cat "$T/p4.pid")"
 
+# A reload that stops trusting a connected connector closes its link.
+peer_run p5 "$T/pki" edge1
+t_expect "p5 up" "$T/p5.log" "^up stsipgateway$"
+sed -i '/^Port = 0$/d' "$D/ExternCommunity/beta.ini"
+sed -i 's/^CommunityTrustedIps = .*/CommunityTrustedIps = 127.0.0.2/' \
+	"$D/CommunityConnectivity.ini"
+"$STCONFIG" -s "$T/gw.sock" reload >/dev/null 2>&1 ||
+	t_fail "reload with a narrower trust list"
+t_expect "connector no longer trusted: link closed" "$T/p5.log" "^closed$"
+t_expect "... and logged" "$T/gateway.log" "no longer in CommunityTrustedIps"
+
 # Control socket: versioned, unknown commands refused.
 printf '\002\001\000\000\000\000\000\006status' | \
 	timeout 5 socat - "UNIX-CONNECT:$T/gw.sock" >"$T/v2.out" 2>/dev/null ||
