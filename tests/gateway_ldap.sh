@@ -159,6 +159,12 @@ for i in $(seq 60); do
 done
 [ "$(grep -c '^resp MESSAGE 480' "$T/peer.log")" -ge 2 ] &&
 	t_pass "directory down: 480" || t_fail "directory down: 480"
+# ... and a Sametime user whose address is not known yet gets a VP error.
+printf 'msg @E bob@beta.example while ldap is down\n' >&"${T_FD[dave]}"
+t_expect "directory down: dave's IM out gets an error, not silence" \
+	"$T/dave.log" "^error @E bob@beta.example" 8
+t_expect_not "... and nothing was sent with a wrong address" "$T/peer.log" \
+	"^body while ldap is down"
 t_start slapd "$SLAPD_BIN" -d 0 -f "$SLAPD_DIR/slapd.conf" -h "$SLAPD_URL/"
 t_wait_tcp "$LDAP_ADDR" 3890 15
 sleep 2		# the gateway tries a dead directory at most every 2 s
