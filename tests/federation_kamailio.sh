@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# alpha (stsip) federates with gamma.example, a standards SIP community:
+# Kamailio with its presence server (tests/lib/kamailio.sh), and SIPp as
+# gamma's SIP user gina (Debian's SIPp has no TLS: UDP toward Kamailio).
+# IM both ways; presence both ways through Kamailio: gina's PUBLISH
+# reaches alice as NOTIFY, gina's SUBSCRIBE to alice gets NOTIFYs from
+# alpha's gateway through Kamailio.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/tls.sh"
+. "$top_srcdir/tests/lib/kamailio.sh"
+. "$top_srcdir/tests/lib/federation.sh"
+
+for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"; do
+	[ -x "$p" ] || t_skip "$p not built"
+done
+command -v sipp >/dev/null || t_skip "sipp (sip-tester) not installed"
+[ -x /usr/sbin/kamailio ] || t_skip "kamailio is not installed"
+S=$top_srcdir/tests
+fed_init "$T" "$T_NET"
+KAM=$T_NET.30		# gamma.example's SIP server
+GINA=$T_NET.31		# gina's phone
+fed_setup || { t_fail "set-up"; t_done; exit; }
+A=$FED_DIR/alpha/conf
+"$STCONFIG" -d "$A" create ExternCommunity gamma Domains=gamma.example \
+	"DNS=$KAM" Port=5060 Transport=udp >/dev/null &&
+"$STCONFIG" -d "$A" set CommunityConnector alpha-edge \
+	"SupportedCommunities=beta, gamma" >/dev/null &&
+	t_pass "stconfig: ExternCommunity gamma (Kamailio), served by alpha-edge" ||
+	t_fail "stconfig: ExternCommunity gamma"
+fed_up alpha || { t_fail "alpha comes up"; t_done; exit; }
+t_kamailio_start "$KAM" gamma.example "sip:$FED_ALPHA_CONN:5060" 0 ||
+	{ t_fail "kamailio starts"; t_done; exit; }
+t_pass "Kamailio serves gamma.example, next hop alpha's connector"
+
+e() {	# e WHAT CLIENT REGEX
+	if fed_wait_new "$2" "$3" 12; then t_pass "$1"; else
+		t_fail "$1 (no new line /$3/ from $2)"; fi
+}
+sipp1() {	# sipp1 NAME SCENARIO LOCALPORT [ARGS...]: one run, to Kamailio
+	local n=$1 sf=$2 port=$3; shift 3
+	sipp -sf "$S/$sf" -i "$GINA" -p "$port" -m 1 -s gina -nostdin \
+		-timeout 15 -timeout_error -trace_msg \
+		-message_file "$T/sipp_$n.msg" "$@" "$KAM:5060" \
+		>"$T/sipp_$n.log" 2>&1
+}
+G='@E gina@gamma\.example'
+fed_client alice alpha alice || t_fail "alice logs in"
+
+# gina's phone, and her registration with Kamailio
+t_start sipp_inbox sipp -sf "$S/federation_sipp_inbox.xml" -i "$GINA" \
+	-p 5080 -nostdin -trace_msg -message_file "$T/sipp_inbox.msg"
+sleep 0.3
+sipp1 register federation_sipp_register.xml 5070 -key contact "$GINA:5080" &&
+	t_pass "gina registers with Kamailio" || t_fail "gina registers with Kamailio"
+
+# IM alpha -> gamma
+fed_mark alice
+fed_say alice "msg @E gina@gamma.example hello gina, from sametime"
+t_expect "alice's MESSAGE reaches gina through Kamailio" "$T/sipp_inbox.msg" \
+	'^hello gina, from sametime' 10
+t_expect "... From alice's address" "$T/sipp_inbox.msg" \
+	'^From: <sip:alice@alpha\.example>' 1
+sleep 0.5
+fed_seen_new alice '^error' && t_fail "no error shown to alice" ||
+	t_pass "no error shown to alice"
+
+# IM gamma -> alpha
+fed_mark alice
+sipp1 message federation_sipp_message.xml 5072 -key to alice@alpha.example \
+	-key text "hi alice, gina here" &&
+	t_pass "gina's MESSAGE to alice answered 200" ||
+	t_fail "gina's MESSAGE to alice answered 200"
+# (SIPp ends the body with CRLF; stclient shows line ends as blanks)
+e "alice gets gina's IM" alice "^im $G hi alice, gina here *\$"
+
+# presence gamma -> alpha: alice watches gina; gina publishes open, then away
+fed_mark alice
+fed_say alice "watch @E gina@gamma.example"
+e "alice's watch: Kamailio's first NOTIFY (nothing published: offline)" \
+	alice "^presence $G offline"
+fed_mark alice
+t_start sipp_publish sipp -sf "$S/federation_sipp_publish.xml" -i "$GINA" \
+	-p 5074 -m 1 -s gina -nostdin -timeout 20 -timeout_error \
+	-key note1 "at my desk" -key note2 "out for lunch" \
+	-trace_msg -message_file "$T/sipp_publish.msg" "$KAM:5060"
+e "gina publishes open: alice sees her active with the note" alice \
+	"^presence $G active at my desk\$"
+e "gina publishes away: alice sees her away with the note" alice \
+	"^presence $G away out for lunch\$"
+
+# presence alpha -> gamma: gina subscribes to alice through Kamailio
+t_start sipp_watch sipp -sf "$S/federation_sipp_watch.xml" -i "$GINA" \
+	-p 5076 -m 1 -s gina -nostdin -key to alice@alpha.example \
+	-trace_msg -message_file "$T/sipp_watch.msg" "$KAM:5060"
+t_expect "gina's SUBSCRIBE to alice is accepted" "$T/sipp_watch.msg" \
+	'^SIP/2.0 20[02] ' 10
+t_expect "gina gets a NOTIFY from alice's side" "$T/sipp_watch.msg" \
+	'^NOTIFY sip:gina@' 10
+t_expect "... saying alice is open" "$T/sipp_watch.msg" '<basic>open</basic>' 10
+fed_say alice "status away in a meeting"
+t_expect "alice goes away: gina's NOTIFY has the note" "$T/sipp_watch.msg" \
+	'<note[^>]*>in a meeting</note>' 10
+t_expect "... and RPID away" "$T/sipp_watch.msg" '<rp(id)?:away/>' 10
+fed_say alice "quit"
+t_expect "alice leaves: gina's NOTIFY says closed" "$T/sipp_watch.msg" \
+	'<basic>closed</basic>' 10
+
+t_expect_not "alpha's connector refused nothing from Kamailio" \
+	"$FED_DIR/alpha-connector.log" 'trust: 403'
+for n in alpha-gateway alpha-community; do
+	fed_kill "$n"
+	t_expect_not "$n exits without sanitizer reports" "$FED_DIR/$n.log" \
+		'Sanitizer|runtime error'
+done
+t_done
