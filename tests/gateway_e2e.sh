@@ -264,6 +264,13 @@ tail -n +"$((mark + 1))" "$T/peer.log" | grep '^body' |
 	t_pass "after the restart the watch is restored (NOTIFY open)" ||
 	t_fail "after the restart the watch is restored (NOTIFY open)"
 
+t_expect "trace: application login" "$T/trace.log" \
+	"vp user=stsipgateway logged in to $VP_ADDR:$VP_PORT"
+t_expect "trace: NOTIFY to the external watcher" "$T/trace.log" \
+	"presence user=carol@beta.example NOTIFY alice@alpha.example"
+t_expect "trace: ConvertID result" "$T/trace.log" \
+	"convertid user=alice@alpha.example -> alice$"
+
 # 7. Reload: a bad document set is refused and the old one kept.
 echo "Bogus = 1" >>"$D/ExternCommunity/beta.ini"
 "$STCONFIG" -s "$T/gw.sock" reload >"$T/reload.out" 2>&1 &&
