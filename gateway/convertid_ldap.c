@@ -41,6 +41,7 @@ struct lq {				/* a lookup */
 	int		 to_mail;
 	char		*key;
 	int		 msgid;		/* 0 until sent */
+	time_t		 sent;
 };
 
 struct cid_ldap {
@@ -52,6 +53,8 @@ struct cid_ldap {
 	int		 bind_msgid;
 	int		 tls_msgid;
 	time_t		 last_fail;
+	time_t		 setup_start;	/* connect .. bind */
+	struct event	*watchdog;	/* a directory that stops answering */
 	TAILQ_HEAD(, lq) q;
 };
 
@@ -166,6 +169,7 @@ lq_send(struct cid_ldap *l, struct lq *q)
 	ber_memfree(esc);
 	if (rc == -1)
 		fatal("asprintf");
+	q->sent = time(NULL);
 	rc = ldap_search_ext(l->ld, base, scope, filter, attrs, 0, NULL, NULL,
 	    NULL, 2, &q->msgid);
 	free(filter);
@@ -458,8 +462,36 @@ cl_connect(struct cid_ldap *l)
 	}
 	freeaddrinfo(ai);
 	l->state = L_CONNECTING;
+	l->setup_start = time(NULL);
 	l->ev = event_new(l->gw->base, l->fd, EV_WRITE, ldap_connected_cb, l);
 	event_add(l->ev, &tv);
+}
+
+/*
+ * A connection that accepted our bytes but never answers (a hung server,
+ * a half-open TCP connection) would hold every later lookup; the
+ * convertid layer answers those with CID_DOWN in time, and this check
+ * drops the connection so that the next lookup starts afresh.
+ */
+static void
+watchdog_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cid_ldap *l = arg;
+	time_t now = time(NULL), limit = l->gw->set.ldap_timeout;
+	struct lq *q;
+
+	if (l->state != L_DOWN && l->state != L_READY &&
+	    now - l->setup_start > limit) {
+		cl_drop(l, "no answer while connecting");
+		return;
+	}
+	if (l->state != L_READY)
+		return;
+	TAILQ_FOREACH(q, &l->q, entry)
+		if (q->msgid != 0 && now - q->sent > limit) {
+			cl_drop(l, "searches not answered");
+			return;
+		}
 }
 
 static void *
@@ -472,6 +504,12 @@ ldap_be_init(struct gateway *gw)
 	l->gw = gw;
 	l->fd = -1;
 	TAILQ_INIT(&l->q);
+	l->watchdog = event_new(gw->base, -1, EV_PERSIST, watchdog_cb, l);
+	{
+		struct timeval tv = { 1, 0 };
+
+		event_add(l->watchdog, &tv);
+	}
 	if (gw->set.ldap_url == NULL)
 		log_warnx("convertid: ConvertID is on but no LdapURL is set: "
 		    "every lookup fails");
@@ -484,6 +522,7 @@ ldap_be_free(void *p)
 	struct cid_ldap *l = p;
 	struct lq *q;
 
+	event_free(l->watchdog);
 	if (l->ev)
 		event_free(l->ev);
 	if (l->ld)

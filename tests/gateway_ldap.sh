@@ -148,16 +148,32 @@ peer message bob@beta.example alice.anders@alpha.example cached
 t_expect "cached address answered while LDAP stalls" "$T/alice.log" \
 	"^im @E bob@beta.example cached$" 2
 t_expect "stalled directory: 480, not a hang" "$T/peer.log" "^resp MESSAGE 480" 6
+t_expect "the unanswering connection is dropped" "$T/gateway.log" \
+	"LDAP .*: searches not answered" 5
+# Reconnecting to the stalled server hangs in StartTLS: bounded too.
+sleep 2
+peer message bob@beta.example frank.f@alpha.example hi frank
+gw_count() { grep -c "$1" "$T/peer.log"; }
+for i in $(seq 80); do [ "$(gw_count '^resp MESSAGE 480')" -ge 2 ] && break; sleep 0.1; done
+[ "$(gw_count '^resp MESSAGE 480')" -ge 2 ] &&
+	t_pass "stalled directory at connect: 480" ||
+	t_fail "stalled directory at connect: 480"
+t_expect "the connection stuck in set-up is dropped" "$T/gateway.log" \
+	"LDAP .*: no answer while connecting" 5
 kill -CONT "$(t_pid slapd)"
+sleep 2
+peer message bob@beta.example dave.d@alpha.example after the stall
+t_expect "directory answering again: dave gets the IM" "$T/dave.log" \
+	"^im @E bob@beta.example after the stall" 10
 
 # The directory dies: clean 480; it comes back: served again, no restart.
 slapd_stop
 peer message bob@beta.example frank.f@alpha.example hi frank
 for i in $(seq 60); do
-	[ "$(grep -c '^resp MESSAGE 480' "$T/peer.log")" -ge 2 ] && break
+	[ "$(grep -c '^resp MESSAGE 480' "$T/peer.log")" -ge 3 ] && break
 	sleep 0.1
 done
-[ "$(grep -c '^resp MESSAGE 480' "$T/peer.log")" -ge 2 ] &&
+[ "$(grep -c '^resp MESSAGE 480' "$T/peer.log")" -ge 3 ] &&
 	t_pass "directory down: 480" || t_fail "directory down: 480"
 # ... and a Sametime user whose address is not known yet gets a VP error.
 printf 'msg @E bob@beta.example while ldap is down\n' >&"${T_FD[dave]}"
