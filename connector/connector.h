@@ -84,6 +84,7 @@ struct dns_target {
 };
 
 struct dns_set {
+	time_t		 expires;	/* the shortest TTL of the answers used */
 	int		 err;		/* 0, or a short reason in text */
 	char		 text[256];	/* the addresses, for log lines */
 	struct dns_target t[CONN_MAX_ADDRS];
@@ -97,6 +98,7 @@ struct flood;
 struct txn_table;
 struct link_client;
 struct transport;
+struct trust_cache;
 
 struct connector {
 	struct event_base	*base;
@@ -113,6 +115,7 @@ struct connector {
 	struct flood		*flood;
 	struct txn_table	*txns;
 	struct link_client	*link;
+	struct trust_cache	*trust_cache;	/* answer sets by host */
 	int			 privdropped;
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 };
@@ -218,6 +221,7 @@ typedef void (*trust_cb)(struct connector *, struct sipmsg *, int ok,
 /* Checks an inbound request's source against its From domain's community;
  * calls cb (later, from the loop) with ok, or code 403. */
 void	 trust_check(struct connector *, struct sipmsg *, trust_cb);
+void	 trust_cache_free(struct connector *);
 
 /* sip_route.c */
 struct route_info {

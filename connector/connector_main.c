@@ -109,6 +109,7 @@ shutdown_all(struct connector *c)
 	txn_table_free(c->txns);
 	c->txns = NULL;
 	transport_free(c);
+	trust_cache_free(c);
 	flood_free(c->flood);
 	if (c->conf != NULL)
 		nsfconf_free(c->conf);

@@ -76,6 +76,7 @@ struct resolve {
 	int		 addrtp[2 * MAX_RECORDS + 2];
 	size_t		 naddr;
 	struct dns_set	 set;
+	time_t		 min_expires;
 	struct event	*done;
 };
 
@@ -411,7 +412,17 @@ resolve_collect(struct resolve *rs)
 		rs->set.err = 1;
 		snprintf(rs->set.text, sizeof(rs->set.text), "no address");
 	}
+	/* an IP literal never expires; else the shortest TTL used */
+	rs->set.expires = rs->min_expires ? rs->min_expires :
+	    time(NULL) + 86400;
 	resolve_finish(rs);
+}
+
+static void
+note_expiry(struct resolve *rs, const struct dns_entry *e)
+{
+	if (rs->min_expires == 0 || e->expires < rs->min_expires)
+		rs->min_expires = e->expires;
 }
 
 static void
@@ -419,7 +430,7 @@ addr_answer_cb(struct dns_entry *e, void *arg)
 {
 	struct resolve *rs = arg;
 
-	(void)e;
+	note_expiry(rs, e);
 	if (--rs->pending == 0)
 		resolve_collect(rs);
 }
@@ -504,6 +515,7 @@ srv_answer_cb(struct dns_entry *e, void *arg)
 
 	memcpy(rs->srv[sw->idx], e->u.srv, e->n * sizeof(e->u.srv[0]));
 	rs->nsrv[sw->idx] = e->n;
+	note_expiry(rs, e);
 	free(sw);
 	if (--rs->pending == 0)
 		resolve_phase2(rs);

@@ -5,9 +5,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "connector.h"
 #include "log.h"
+
+#define TC_BUCKETS	256
+
+/* The address set of each proxy host, kept until its TTL runs out: most
+ * requests are then decided without a trip through the resolver. */
+struct tc_entry {
+	struct tc_entry	*next;
+	char		 key[300];	/* host, and "|srv" for SRV sets */
+	struct dns_set	 set;
+};
+
+struct trust_cache {
+	struct tc_entry	*b[TC_BUCKETS];
+};
 
 struct trust_wait {
 	struct connector *c;
@@ -15,7 +30,61 @@ struct trust_wait {
 	trust_cb	 cb;
 	char		 community[LINK_MAX_STR + 1];
 	char		 domain[256];
+	char		 key[300];
 };
+
+static unsigned
+tc_hash(const char *s)
+{
+	unsigned h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h % TC_BUCKETS;
+}
+
+static struct tc_entry *
+tc_find(struct connector *c, const char *key, int create)
+{
+	struct tc_entry *e;
+	unsigned h = tc_hash(key);
+
+	if (c->trust_cache == NULL) {
+		if (!create)
+			return NULL;
+		if ((c->trust_cache = calloc(1, sizeof(*c->trust_cache))) ==
+		    NULL)
+			fatal("calloc");
+	}
+	for (e = c->trust_cache->b[h]; e != NULL; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	if (!create)
+		return NULL;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		fatal("calloc");
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	e->next = c->trust_cache->b[h];
+	c->trust_cache->b[h] = e;
+	return e;
+}
+
+void
+trust_cache_free(struct connector *c)
+{
+	struct tc_entry *e, *n;
+	size_t i;
+
+	if (c->trust_cache == NULL)
+		return;
+	for (i = 0; i < TC_BUCKETS; i++)
+		for (e = c->trust_cache->b[i]; e != NULL; e = n) {
+			n = e->next;
+			free(e);
+		}
+	free(c->trust_cache);
+	c->trust_cache = NULL;
+}
 
 static void
 trust_refuse(struct connector *c, struct sipmsg *m, trust_cb cb,
@@ -28,10 +97,10 @@ trust_refuse(struct connector *c, struct sipmsg *m, trust_cb cb,
 	cb(c, m, 0, NULL, 403);
 }
 
+/* The decision, on an answer set from the cache or the resolver. */
 static void
-trust_dns_cb(struct dns_set *set, void *arg)
+trust_decide(struct trust_wait *tw, const struct dns_set *set)
 {
-	struct trust_wait *tw = arg;
 	struct sipmsg *m = tw->m;
 	char src[INET6_ADDRSTRLEN + 8], why[LINK_MAX_STR + 512];
 	size_t i;
@@ -52,13 +121,26 @@ trust_dns_cb(struct dns_set *set, void *arg)
 	free(tw);
 }
 
+static void
+trust_dns_cb(struct dns_set *set, void *arg)
+{
+	struct trust_wait *tw = arg;
+	struct tc_entry *e;
+
+	if (!set->err && strcmp(set->text, "resolver stopped") != 0 &&
+	    (e = tc_find(tw->c, tw->key, 1)) != NULL)
+		e->set = *set;
+	trust_decide(tw, set);
+}
+
 void
 trust_check(struct connector *c, struct sipmsg *m, trust_cb cb)
 {
 	const struct nsf_extern *ext;
 	const struct nsf_connector *me = conn_me(c);
 	struct trust_wait *tw;
-	char domain[256];
+	struct tc_entry *e;
+	char domain[256], key[300];
 	const char *host;
 	int tp;
 
@@ -99,6 +181,11 @@ trust_check(struct connector *c, struct sipmsg *m, trust_cb cb)
 		return;
 	}
 	m->stream = NULL;	/* may close while DNS works; flow id stays */
+	host = ext->dns != NULL && *ext->dns ? ext->dns : domain;
+	tp = ext->transport == NSF_TP_UDP ? LINK_TP_UDP :
+	    ext->transport == NSF_TP_TCP ? LINK_TP_TCP : LINK_TP_TLS;
+	snprintf(key, sizeof(key), "%s|%s|%u", host, host == domain ? "srv" :
+	    "", ext->port);
 	if ((tw = calloc(1, sizeof(*tw))) == NULL)
 		fatal("calloc");
 	tw->c = c;
@@ -107,9 +194,11 @@ trust_check(struct connector *c, struct sipmsg *m, trust_cb cb)
 	snprintf(tw->community, sizeof(tw->community), "%s",
 	    ext->community_name);
 	snprintf(tw->domain, sizeof(tw->domain), "%s", domain);
-	host = ext->dns != NULL && *ext->dns ? ext->dns : domain;
-	tp = ext->transport == NSF_TP_UDP ? LINK_TP_UDP :
-	    ext->transport == NSF_TP_TCP ? LINK_TP_TCP : LINK_TP_TLS;
+	snprintf(tw->key, sizeof(tw->key), "%s", key);
+	if ((e = tc_find(c, key, 0)) != NULL && e->set.expires > time(NULL)) {
+		trust_decide(tw, &e->set);
+		return;
+	}
 	sdns_resolve_server(c->dns, host, host == domain ? DNS_SRV_ALL : 0,
 	    ext->port, tp,
 	    trust_dns_cb, tw);

@@ -12,7 +12,7 @@
 #include "connector.h"
 #include "log.h"
 
-#define TXN_BUCKETS	1024
+#define TXN_BUCKETS	65536	/* finished UDP ones linger 64 x T1 */
 #define T4_MS		5000
 
 enum { SRV_WAITING, SRV_COMPLETED };
@@ -43,13 +43,18 @@ struct txn {
 	struct sipmsg	*out;		/* our copy, with our Via on top */
 	char		*orig;		/* the gateway's request, as sent */
 	size_t		 origlen;
-	struct dns_set	 targets;
-	struct route_info ri;
+	struct txn_cli	*cl;		/* client side only: targets etc. */
 	size_t		 ti;		/* current target */
 	int		 got_response;
 	int		 dead;		/* freed when the resolver returns */
 	int		 rr_added;	/* our Record-Route is on top */
 	uint32_t	 fixed_flow;	/* the gateway chose the flow */
+};
+
+/* What only client transactions need (kept out of the many server ones). */
+struct txn_cli {
+	struct dns_set	 targets;
+	struct route_info ri;
 	char		 lasterr[320];
 };
 
@@ -107,6 +112,7 @@ txn_free(struct txn *x)
 	if (x->fail != NULL)
 		event_free(x->fail);
 	sipmsg_free(x->out);
+	free(x->cl);
 	free(x->key);
 	free(x->req);
 	free(x->resp);
@@ -358,8 +364,8 @@ client_fail(struct connector *c, struct txn *x, int code, const char *reason)
 		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
 		    c->local.retry_after);
 	log_info("txn: %s to %s failed: %d %s%s%s", x->method,
-	    x->ri.domain[0] ? x->ri.domain : "?", code, reason,
-	    x->lasterr[0] ? " - " : "", x->lasterr);
+	    x->cl->ri.domain[0] ? x->cl->ri.domain : "?", code, reason,
+	    x->cl->lasterr[0] ? " - " : "", x->cl->lasterr);
 	raw = sip_build_response_any(x->orig, x->origlen, code, reason, extra,
 	    &n);
 	if (raw == NULL)
@@ -383,13 +389,13 @@ client_retx_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct txn *x = arg;
 	struct connector *c = x->tab->c;
-	const struct dns_target *t = &x->targets.t[x->ti];
+	const struct dns_target *t = &x->cl->targets.t[x->ti];
 	uint32_t flow;
 
 	if (x->state != CLI_TRYING && x->state != CLI_PROCEEDING)
 		return;
 	if (x->fixed_flow == 0 || t->transport == LINK_TP_UDP)
-		(void)transport_send_to(c, t, x->ri.domain, x->ri.verify_cert,
+		(void)transport_send_to(c, t, x->cl->ri.domain, x->cl->ri.verify_cert,
 		    x->out->raw, x->out->len, &flow);
 	/* Timer E doubles up to T2; after a provisional it stays at T2 */
 	x->retx_ms = x->state == CLI_PROCEEDING ? 4000 :
@@ -408,8 +414,8 @@ client_fail_cb(evutil_socket_t fd, short what, void *arg)
 		txn_free(x);		/* Timer K ran out */
 		return;
 	}
-	if (!x->got_response && x->ti + 1 < x->targets.n) {
-		snprintf(x->lasterr, sizeof(x->lasterr), "no answer");
+	if (!x->got_response && x->ti + 1 < x->cl->targets.n) {
+		snprintf(x->cl->lasterr, sizeof(x->cl->lasterr), "no answer");
 		x->ti++;
 		client_try(c, x);
 		return;
@@ -479,8 +485,8 @@ client_try(struct connector *c, struct txn *x)
 	const struct dns_target *t;
 	char a[64];
 
-	for (; x->ti < x->targets.n; x->ti++) {
-		t = &x->targets.t[x->ti];
+	for (; x->ti < x->cl->targets.n; x->ti++) {
+		t = &x->cl->targets.t[x->ti];
 		if (client_set_via(c, x, t->transport) != 0) {
 			client_fail(c, x, 500, "Server Internal Error");
 			txn_free(x);
@@ -490,20 +496,20 @@ client_try(struct connector *c, struct txn *x)
 		x->transport = t->transport;
 		memcpy(&x->peer, &t->addr, sizeof(x->peer));
 		x->peerlen = t->addrlen;
-		log_debug("txn: %s to %s via %s", x->method, x->ri.domain,
+		log_debug("txn: %s to %s via %s", x->method, x->cl->ri.domain,
 		    addr_port_str((struct sockaddr *)&t->addr, a, sizeof(a)));
 		if (x->fixed_flow != 0 && t->transport != LINK_TP_UDP) {
 			x->flow = x->fixed_flow;
 			if (transport_stream_send(c, x->flow, x->out->raw,
 			    x->out->len) == 0)
 				break;
-		} else if (transport_send_to(c, t, x->ri.domain,
-		    x->ri.verify_cert, x->out->raw, x->out->len, &x->flow) == 0)
+		} else if (transport_send_to(c, t, x->cl->ri.domain,
+		    x->cl->ri.verify_cert, x->out->raw, x->out->len, &x->flow) == 0)
 			break;
-		snprintf(x->lasterr, sizeof(x->lasterr), "cannot send to %s",
+		snprintf(x->cl->lasterr, sizeof(x->cl->lasterr), "cannot send to %s",
 		    a);
 	}
-	if (x->ti >= x->targets.n) {
+	if (x->ti >= x->cl->targets.n) {
 		client_fail(c, x, 503, "Service Unavailable");
 		txn_free(x);
 		return;
@@ -515,7 +521,7 @@ client_try(struct connector *c, struct txn *x)
 	} else
 		evtimer_del(x->retx);
 	/* fail over after a quarter of Timer F if more targets remain */
-	timer_ms(x->fail, x->ti + 1 < x->targets.n ? 16 * c->local.t1_ms :
+	timer_ms(x->fail, x->ti + 1 < x->cl->targets.n ? 16 * c->local.t1_ms :
 	    64 * c->local.t1_ms);
 }
 
@@ -531,16 +537,16 @@ client_route_cb(struct connector *c, void *arg, struct dns_set *set,
 	}
 	if (code != 0) {
 		if (ri != NULL)
-			x->ri = *ri;
+			x->cl->ri = *ri;
 		if (set != NULL)
-			snprintf(x->lasterr, sizeof(x->lasterr), "DNS: %s",
+			snprintf(x->cl->lasterr, sizeof(x->cl->lasterr), "DNS: %s",
 			    set->text);
 		client_fail(c, x, code, sip_reason_phrase(code));
 		txn_free(x);
 		return;
 	}
-	x->ri = *ri;
-	x->targets = *set;
+	x->cl->ri = *ri;
+	x->cl->targets = *set;
 	x->ti = 0;
 	client_try(c, x);
 }
@@ -599,17 +605,17 @@ fixed_flow(struct connector *c, struct txn *x, struct sipmsg *req)
 		return -1;
 	if (sip_to_domain(req, dom, sizeof(dom)) != NULL &&
 	    (ext = nsfconf_extern_for_domain(c->conf, dom)) != NULL) {
-		snprintf(x->ri.community, sizeof(x->ri.community), "%s",
+		snprintf(x->cl->ri.community, sizeof(x->cl->ri.community), "%s",
 		    ext->community_name);
-		snprintf(x->ri.domain, sizeof(x->ri.domain), "%s", dom);
+		snprintf(x->cl->ri.domain, sizeof(x->cl->ri.domain), "%s", dom);
 	}
 	x->fixed_flow = req->flow;
-	memset(&x->targets, 0, sizeof(x->targets));
-	t = &x->targets.t[0];
+	memset(&x->cl->targets, 0, sizeof(x->cl->targets));
+	t = &x->cl->targets.t[0];
 	memcpy(&t->addr, &req->src, sizeof(t->addr));
 	t->addrlen = req->srclen;
 	t->transport = req->transport;
-	x->targets.n = 1;
+	x->cl->targets.n = 1;
 	x->ti = 0;
 	client_try(c, x);
 	return 0;
@@ -627,6 +633,8 @@ txn_client_start(struct connector *c, struct sipmsg *req)
 		fatal("calloc");
 	x->tab = c->txns;
 	x->state = CLI_RESOLVING;
+	if ((x->cl = calloc(1, sizeof(*x->cl))) == NULL)
+		fatal("calloc");
 	snprintf(x->method, sizeof(x->method), "%s", sip_method(req));
 	if ((x->orig = malloc(req->len)) == NULL)
 		fatal("malloc");
@@ -680,7 +688,7 @@ txn_client_response(struct connector *c, struct sipmsg *resp)
 	osip_list_remove(&resp->msg->vias, 0);
 	osip_via_free(via);
 	if (sipmsg_rebuild(resp) != 0 || link_send_sip(c, resp,
-	    x->ri.community, resp->cert_domain_ok ? LINK_SIP_F_CERT_VERIFIED :
+	    x->cl->ri.community, resp->cert_domain_ok ? LINK_SIP_F_CERT_VERIFIED :
 	    0) != 0)
 		log_info("txn: response %d to %s not delivered to the gateway",
 		    code, x->method);
@@ -721,8 +729,8 @@ txn_flow_closed(struct connector *c, uint32_t flow)
 		}
 	for (j = 0; j < n; j++) {
 		x = todo[j];
-		snprintf(x->lasterr, sizeof(x->lasterr), "connection failed");
-		if (x->state == CLI_TRYING && x->ti + 1 < x->targets.n) {
+		snprintf(x->cl->lasterr, sizeof(x->cl->lasterr), "connection failed");
+		if (x->state == CLI_TRYING && x->ti + 1 < x->cl->targets.n) {
 			x->ti++;
 			client_try(c, x);
 		} else {

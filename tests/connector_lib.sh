@@ -108,7 +108,7 @@ cn_start_peer() {
 cn_peer() { echo "$*" >&"${T_FD[peer]}"; }
 
 cn_start_conn() {
-	t_start conn "$STCONNECTOR" -D -v -f "$T/conn.conf" "$@"
+	t_start conn "$STCONNECTOR" -D ${CN_V--v} -f "$T/conn.conf" "$@"
 	t_wait_grep "$T/peer.log" "CONFIG_ACK" 10 &&
 		t_wait_grep "$T/conn.log" "configuration generation" 5
 }
