@@ -63,7 +63,7 @@ slapd_user alice 'x' alice.anders@alpha.example 'Alice'
 slapd_user dave 'x' dave.d@alpha.example 'Dave'
 slapd_user frank 'x' frank.f@alpha.example 'Frank'
 SLAPD_REQUIRE_TLS=1 slapd_tls "$T/pki/ldap.pem" "$T/pki/ldap.key" "$T/pki/ca.pem"
-slapd_start "$LDAP_ADDR" 3890 || { t_fail "slapd starts"; t_done; exit; }
+slapd_start "$LDAP_ADDR" 3890 6360 || { t_fail "slapd starts"; t_done; exit; }
 
 printf '%s\n' "$SLAPD_ROOTPW" >"$T/ldap.pw"
 chmod 600 "$T/ldap.pw"
@@ -181,7 +181,7 @@ t_expect "directory down: dave's IM out gets an error, not silence" \
 	"$T/dave.log" "^error @E bob@beta.example" 8
 t_expect_not "... and nothing was sent with a wrong address" "$T/peer.log" \
 	"^body while ldap is down"
-t_start slapd "$SLAPD_BIN" -d 0 -f "$SLAPD_DIR/slapd.conf" -h "$SLAPD_URL/"
+t_start slapd "$SLAPD_BIN" -d 0 -f "$SLAPD_DIR/slapd.conf" -h "$SLAPD_URL/ $SLAPD_URLS/"
 t_wait_tcp "$LDAP_ADDR" 3890 15
 sleep 2		# the gateway tries a dead directory at most every 2 s
 peer message bob@beta.example dave.d@alpha.example back again
@@ -191,4 +191,23 @@ t_expect "directory back: dave gets the IM without a gateway restart" \
 t_stop gateway
 t_expect_not "gateway exits without sanitizer reports" "$T/gateway.log" \
 	"Sanitizer|runtime error"
+
+# ldaps:// instead of StartTLS (a fresh gateway: nothing cached).
+sed -i -e "s|^LdapURL = .*|LdapURL = $SLAPD_URLS|" \
+	-e 's/^LdapStartTLS = true/LdapStartTLS = false/' "$T/gw.conf"
+t_start gateway "$STGATEWAY" -d -c "$D" -f "$T/gw.conf"
+t_wait_grep "$T/gateway.log" "session with .* up" 15
+t_wait_grep "$T/peer.log" "^closed$" 15	# the old link went with the old gateway
+t_fifo peer2
+"$PEER" "$T/pki/edge.pem" "$T/pki/edge.key" "$T/pki/ca.pem" edge1 \
+	"$GW_ADDR" 5070 <"$T/peer2.in" >"$T/peer2.log" 2>"$T/peer2.err.log" &
+T_PIDS+=("$!")
+t_expect "link up again" "$T/peer2.log" "^up gw-alpha$"
+printf 'message bob@beta.example dave.d@alpha.example over ldaps\n' >&"${T_FD[peer2]}"
+t_expect "ldaps: the address maps to dave" "$T/dave.log" \
+	"^im @E bob@beta.example over ldaps" 10
+t_expect "ldaps: bound over TLS" "$T/gateway.log" "LDAP ldaps://.* bound as"
+t_stop gateway
+t_expect_not "gateway exits without sanitizer reports (ldaps)" \
+	"$T/gateway.log" "Sanitizer|runtime error"
 t_done
