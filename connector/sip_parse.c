@@ -788,8 +788,13 @@ sip_parse_internal(struct sipmsg *m)
 		return -1;
 	if (osip_list_get(&m->msg->vias, 0) == NULL && !m->is_request)
 		return -1;
-	if (m->msg->cseq == NULL || m->msg->call_id == NULL ||
-	    m->msg->from == NULL || m->msg->to == NULL)
+	if (m->msg->cseq == NULL || m->msg->cseq->method == NULL ||
+	    m->msg->cseq->number == NULL || m->msg->call_id == NULL ||
+	    m->msg->call_id->number == NULL || m->msg->from == NULL ||
+	    m->msg->to == NULL)
+		return -1;
+	if (!m->is_request && (m->msg->status_code < 100 ||
+	    m->msg->status_code > 699))
 		return -1;
 	return 0;
 }
