@@ -112,6 +112,7 @@ struct gateway {
 
 /* gateway_main.c */
 int	gateway_reload(struct gateway *, char *err, size_t errlen);
+/* gateway_util.c */
 struct gw_community_stats *gateway_stats(struct gateway *,
 	    const char *community);
 /* The ExternCommunity name for an address's domain, or "" */
@@ -285,7 +286,7 @@ void	message_out(struct gateway *, uint32_t chan, const char *from_id,
 #define MSG_TYPING	2
 #define MSG_STOPPED	3
 
-/* Small helpers (gateway_main.c). */
+/* Small helpers (gateway_util.c). */
 char	*gw_strdup(const char *);
 size_t	 gw_strlcpy(char *, const char *, size_t);
 uint32_t gw_next_id(void);
