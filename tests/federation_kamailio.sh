@@ -44,6 +44,16 @@ sipp1() {	# sipp1 NAME SCENARIO LOCALPORT [ARGS...]: one run, to Kamailio
 		>"$T/sipp_$n.log" 2>&1
 }
 G='@E gina@gamma\.example'
+
+# The administrator's check of the new partner (UDP: no TLS steps).
+"$STCONFIG" -d "$A" diagnose -f "$FED_DIR/alpha/connector.conf" gamma \
+	>"$T/diagnose.out" 2>&1 && t_pass "stconfig diagnose gamma: exit 0" ||
+	t_fail "stconfig diagnose gamma: exit 0"
+sed 's/^/  diagnose: /' "$T/diagnose.out" >&2
+t_expect "diagnose: Kamailio answers OPTIONS" "$T/diagnose.out" \
+	"^\[[0-9]\] OPTIONS server +OK: sip:$KAM:5060;transport=udp answered 200" 1
+t_expect "diagnose: gamma.example answers OPTIONS" "$T/diagnose.out" \
+	'^\[[0-9]\] OPTIONS domain +OK: sip:gamma\.example from alpha\.example' 1
 fed_client alice alpha alice || t_fail "alice logs in"
 
 # gina's phone, and her registration with Kamailio

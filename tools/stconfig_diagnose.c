@@ -696,7 +696,8 @@ step_options(struct diag *d, const struct dns_target *t)
 		return -1;
 	}
 	step_ok(d, "OPTIONS domain", "%s from %s at %s answered %s: the "
-	    "partner accepts us", dom, d->our_domain, d->local, d->resp);
+	    "partner does not refuse us", dom, d->our_domain, d->local,
+	    d->resp);
 	return 0;
 }
 
