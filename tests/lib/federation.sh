@@ -18,8 +18,14 @@
 #   fed_mark NAME, fed_wait_new NAME REGEX [SECS]   lines after a mark
 #   fed_say NAME LINE       a command to a client
 #   fed_wait FILE REGEX [SECS]          until a line matches
+#   fed_spawn NAME SRC CMD...   a daemon speaking from address SRC;
+#                           fed_kill NAME [SIG], fed_pid NAME
 #   fed_stop_all            stop everything this set-up started
 #   fed_topology FILE       write the topology.env contract
+#
+# Outgoing TCP connections of the daemons leave from their own address
+# through the LD_PRELOAD shim tests/demo/fed_bindsrc.c (the daemons do not
+# bind them yet; that file says why); FED_BIND_SRC=0 turns it off.
 #
 # Needs: tls.sh sourced, top_srcdir/top_builddir set.  Under the test
 # harness (common.sh) every process is also put in T_PIDS.
