@@ -12,6 +12,7 @@
 #define STSIP_COMMUNITY_H
 
 #include <sys/queue.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <stdint.h>
 #include <pthread.h>
@@ -45,6 +46,7 @@ struct cs_settings {
 	char			*users;		/* users file */
 	char			*storage;	/* contact-list directory */
 	char			*user;		/* drop root to this user */
+	char			*trace_path;	/* TraceFile */
 	enum cs_second_login	 second_login;
 	size_t			 max_frame;
 	size_t			 max_output;
@@ -219,6 +221,7 @@ struct community {
 	struct event		*ev_reap;
 	struct event		*ev_term, *ev_int, *ev_hup;
 	struct event		*ev_resume;	/* accept again after EMFILE */
+	FILE			*trace;		/* TraceFile, or NULL */
 	struct cs_auth_pool	 auth;
 	struct vsess		*gw;		/* the trusted gateway session */
 	struct cs_dhgroup	*dh;		/* Sametime's DH group (GMP) */
@@ -230,6 +233,12 @@ struct community {
 /* community_config.c */
 int	cs_settings_load(struct cs_settings *, const char *file);
 void	cs_settings_clear(struct cs_settings *);
+
+/* community_trace.c: one line per event when TraceFile is set */
+int	cs_trace_open(struct community *);
+void	cs_trace_close(struct community *);
+void	cs_trace(struct community *, const char *component, const char *user,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* vp_session.c */
 void	cs_accept_cb(struct evconnlistener *, evutil_socket_t,

@@ -144,6 +144,8 @@ cs_aware_set_status(struct vsess *s, struct mwUserStatus *st)
 	mwUserStatus_clone(&s->status, st);
 	log_debug("%s: %s: status 0x%04x \"%.80s\"", s->addr, cs_sess_user(s),
 	    st->status, st->desc ? st->desc : "");
+	cs_trace(s->c, "aware", cs_sess_user(s), "status 0x%04x \"%.80s\"",
+	    st->status, st->desc ? st->desc : "");
 	/* Only the newest login's status is shown. */
 	if (LIST_FIRST(&s->pres->logins) == s)
 		cs_aware_changed(s->c, s->pres);

@@ -31,6 +31,7 @@ static const struct key keys[] = {
 	{ "community", "MaxOutput", K_SIZE, O(max_output), 4096, 1 << 30 },
 	{ "community", "SecondLogin", K_SECOND, O(second_login), 0, 0 },
 	{ "community", "StorageDir", K_PATH, O(storage), 0, 0 },
+	{ "community", "TraceFile", K_PATH, O(trace_path), 0, 0 },
 	{ "community", "User", K_STR, O(user), 0, 0 },
 	{ "community", "UsersFile", K_PATH, O(users), 0, 0 },
 	{ "community", "Workers", K_INT, O(workers), 1, 64 },
@@ -272,6 +273,7 @@ cs_settings_clear(struct cs_settings *set)
 	g_free(set->file);
 	g_free(set->users);
 	g_free(set->user);
+	g_free(set->trace_path);
 	g_free(set->storage);
 	g_free(set->ldap_url);
 	g_free(set->ldap_cacert);

@@ -13,6 +13,9 @@ destroy_id(struct vsess *s, uint32_t id, uint32_t reason)
 {
 	struct mwPutBuffer *p = mwPutBuffer_new();
 
+	if (s->state == VS_ONLINE && (id & 0x80000000) == 0)
+		cs_trace(s->c, "im", cs_sess_user(s),
+		    "channel %u refused 0x%08x", id, reason);
 	vp_put_destroy(p, id, reason);
 	cs_sess_send(s, p);
 }
@@ -134,6 +137,7 @@ cs_im_create(struct vsess *s, struct mwMsgChannelCreate *m)
 	    m->proto_ver, &m->addtl, &creator);
 	cs_sess_send(dst, p);
 	log_debug("IM %s -> %s: channel %u -> %u", from, target, a->id, b->id);
+	cs_trace(c, "im", from, "to %s", target);
 }
 
 void

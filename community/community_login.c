@@ -363,6 +363,10 @@ cs_login_done(struct vsess *s, struct cs_auth_job *job)
 	const char *id;
 
 	s->job = NULL;
+	if (job->result != CS_AUTH_OK)
+		cs_trace(c, "login", job->user, "refused from %s: %s", s->addr,
+		    job->result == CS_AUTH_DOWN ? "directory unavailable" :
+		    "incorrect user name or password");
 	if (job->result == CS_AUTH_DOWN) {
 		cs_sess_reject(s, VP_ERR_VERIFICATION_DOWN,
 		    "user directory unavailable");
@@ -406,5 +410,7 @@ cs_login_done(struct vsess *s, struct cs_auth_job *job)
 	cs_sess_send(s, p);
 	log_info("%s: %s: logged in (login %s, client 0x%04x)", s->addr, id,
 	    s->login_id, s->client_type);
+	cs_trace(c, "login", id, "logged in from %s, client 0x%04x", s->addr,
+	    s->client_type);
 	cs_aware_user_online(s);
 }

@@ -89,6 +89,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	switch (sig) {
 	case SIGHUP:
 		log_info("SIGHUP: reloading");
+		cs_trace_open(c);	/* after a rotation */
 		if (load_users(c, &us) == 0 && us != NULL) {
 			cs_users_free(c->users);
 			c->users = us;
@@ -272,7 +273,8 @@ main(int argc, char *argv[])
 	LIST_INIT(&c.sessions);
 	LIST_INIT(&c.reap);
 	cs_pres_get(&c, "", 0);		/* creates the table */
-	if (cs_login_init(&c) != 0 || listen_on(&c) != 0)
+	if (cs_login_init(&c) != 0 || listen_on(&c) != 0 ||
+	    cs_trace_open(&c) != 0)
 		return 1;
 	/* The port is bound: root is not needed any more. */
 	if (c.set.user != NULL) {
@@ -282,6 +284,7 @@ main(int argc, char *argv[])
 		log_warnx("running as root: set User in %s", settings);
 	if (cs_auth_start(&c) != 0)
 		return 1;
+	cs_trace(&c, "server", NULL, "started");
 	log_info("stcommunity ready: %s users, storage %s, second login %s",
 	    c.set.auth == CS_AUTH_LDAP ? c.set.ldap_url : c.set.users,
 	    c.set.storage, c.set.second_login == CS_SECOND_KICK ? "kicks" :
@@ -293,6 +296,8 @@ main(int argc, char *argv[])
 	cs_sess_free_all(&c);
 	cs_auth_stop(&c);
 	cs_login_fini(&c);
+	cs_trace(&c, "server", NULL, "stopped");
+	cs_trace_close(&c);
 	g_hash_table_destroy(c.pres);
 	if (c.looked)
 		g_hash_table_destroy(c.looked);

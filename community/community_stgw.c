@@ -46,6 +46,8 @@ cs_stgw_login(struct vsess *s)
 	    (struct sockaddr *)&s->peer)) {
 		log_warnx("%s: gateway login refused: address not in "
 		    "CommunityTrustedIps", s->addr);
+		cs_trace(c, "stgw", s->gwname, "refused from %s: not a trusted "
+		    "address", s->addr);
 		cs_sess_reject(s, VP_ERR_USER_RESTRICTED, "untrusted address");
 		return -1;
 	}
@@ -78,6 +80,8 @@ cs_stgw_login(struct vsess *s)
 	vp_msg_encode(p, &ack.head);
 	cs_sess_send(s, p);
 	log_info("%s: gateway %s logged in", s->addr, cs_sess_user(s));
+	cs_trace(c, "stgw", cs_sess_user(s), "gateway logged in from %s",
+	    s->addr);
 	return 0;
 }
 
@@ -163,6 +167,8 @@ cs_stgw_watch(struct community *c, const char *ext, const char *watcher,
 {
 	struct vp_stgw m;
 
+	cs_trace(c, "stgw", watcher, "%s %s", start ? "watch" : "unwatch",
+	    ext);
 	memset(&m, 0, sizeof(m));
 	m.type = start ? STGW_MSG_WATCH_START : STGW_MSG_WATCH_STOP;
 	m.ext = (char *)ext;
@@ -300,6 +306,7 @@ presence(struct community *c, struct vp_stgw *in)
 	mwUserStatus_clear(&p->ext_status);
 	mwUserStatus_clone(&p->ext_status, &in->status);
 	log_debug("gateway: %s status 0x%04x", p->id, in->status.status);
+	cs_trace(c, "stgw", p->id, "presence 0x%04x", in->status.status);
 	cs_aware_changed(c, p);
 	cs_pres_gc(c, p);
 }
@@ -396,6 +403,8 @@ cs_stgw_gone(struct community *c, struct vsess *s)
 	c->gw = NULL;
 	log_info("%s: gateway %s gone: external users offline", s->addr,
 	    cs_sess_user(s));
+	cs_trace(c, "stgw", cs_sess_user(s), "gateway gone: external users "
+	    "offline");
 	touched = g_ptr_array_new();
 	g_hash_table_iter_init(&it, c->pres);
 	while (g_hash_table_iter_next(&it, &k, &v)) {

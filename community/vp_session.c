@@ -139,6 +139,10 @@ cs_sess_reject(struct vsess *s, uint32_t reason, const char *why)
 		return;
 	log_info("%s: %s: refused 0x%08x: %s", s->addr, cs_sess_user(s),
 	    reason, why);
+	if (s->pres != NULL || s->is_gateway)
+		cs_trace(s->c, s->is_gateway ? "stgw" : "login",
+		    cs_sess_user(s), "closed 0x%08x at %s: %s", reason,
+		    s->addr, why);
 	p = mwPutBuffer_new();
 	vp_put_destroy(p, 0, reason);
 	cs_sess_send(s, p);
@@ -454,6 +458,9 @@ sess_free(struct vsess *s)
 	cs_aware_drop_session(s);
 	if (s->is_gateway)
 		cs_stgw_gone(c, s);
+	if (s->pres != NULL || s->is_gateway)
+		cs_trace(c, s->is_gateway ? "stgw" : "login", cs_sess_user(s),
+		    "logged off from %s", s->addr);
 	if (s->pres != NULL) {
 		struct pres *p = s->pres;
 

@@ -24,7 +24,8 @@ CS_SETTINGS="[community]
 UsersFile = $T/users
 StorageDir = $T/storage
 MaxOutput = 65536
-MaxFrame = 8192"
+MaxFrame = 8192
+TraceFile = $T/trace.log"
 cs_start alice bob dave || { t_fail "stcommunity starts"; t_done; exit; }
 
 login a alice
@@ -35,6 +36,13 @@ login w alice wrong-password
 t_expect "wrong password: incorrect login" "$T/w.out" '^refused 0x80000211$'
 login u nobody whatever
 t_expect "unknown user: incorrect login" "$T/u.out" '^refused 0x80000211$'
+
+"$STCOMMUNITY" -n -c "$T/conf" 2>"$T/check.log" &&
+	t_pass "-n accepts the configuration" || t_fail "-n accepts the configuration"
+t_expect "trace: a login" "$T/trace.log" \
+	'^[0-9T:.-]+Z login user=alice logged in from '
+t_expect "trace: a wrong password, naming the user" "$T/trace.log" \
+	' login user=alice refused from .*: incorrect user name or password$'
 
 # Storage: nothing stored is "not found", never an empty success.
 cmd a "load 0"
@@ -78,6 +86,9 @@ cmd b "block"
 t_expect "unblocked: alice sees bob again" "$T/a.out" '^presence bob 60 out to lunch$'
 cmd a "msg bob hi bob"
 t_expect "IM after unblocking" "$T/b.out" '^im alice hi bob$'
+t_expect "trace: the IM (no text)" "$T/trace.log" ' im user=alice to bob$'
+t_expect "trace: the refused IM" "$T/trace.log" \
+	' im user=alice channel [0-9]+ refused 0x80000210$'
 cmd b "msg alice hi alice"
 t_expect "IM back on bob's own channel" "$T/a.out" '^im bob hi alice$'
 cmd a "typing bob"
