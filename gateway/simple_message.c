@@ -115,14 +115,23 @@ message_free(struct gateway *gw)
 static int
 rate_take(struct gateway *gw, const char *domain)
 {
-	struct msg_rate *r;
+	struct msg_rate *r, *next, *found = NULL;
 	time_t now = time(NULL);
 
 	if (gw->set.max_msg_rate <= 0)
 		return 0;
-	TAILQ_FOREACH(r, &gw->msg->rates, entry)
+	/* Windows of past seconds are forgotten, so that many domains
+	 * (wildcard partners) cannot grow the list without bound. */
+	for (r = TAILQ_FIRST(&gw->msg->rates); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
 		if (strcasecmp(r->domain, domain) == 0)
-			break;
+			found = r;
+		else if (r->sec != now) {
+			TAILQ_REMOVE(&gw->msg->rates, r, entry);
+			free(r);
+		}
+	}
+	r = found;
 	if (r == NULL) {
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			fatal("calloc");
