@@ -1,6 +1,7 @@
 /* Load a configuration directory (the stand-in for stconfig.nsf) into one struct nsfconf. */
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stddef.h>
 #include <errno.h>
@@ -188,6 +189,72 @@ load_many(const struct nsf_docdef *def, const char *dir, size_t size,
 	return docs;
 }
 
+/* Split "file:line: ..." into the file's length and the line (0: none). */
+static size_t
+error_key(const char *m, unsigned long *line)
+{
+	const char	*p, *q;
+
+	for (p = m; (p = strchr(p, ':')) != NULL; p++) {
+		for (q = p + 1; isdigit((unsigned char)*q); q++)
+			;
+		if (q > p + 1 && *q == ':') {
+			*line = strtoul(p + 1, NULL, 10);
+			return p - m;
+		}
+	}
+	*line = 0;
+	p = strchr(m, ':');
+	return p ? (size_t)(p - m) : strlen(m);
+}
+
+struct err_key {
+	size_t		 group;		/* first error of the same file */
+	unsigned long	 line;
+	size_t		 index;		/* keeps equal keys in order */
+	char		*msg;
+};
+
+static int
+err_key_cmp(const void *a, const void *b)
+{
+	const struct err_key	*x = a, *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Errors grouped by file, in the order the files were read, and by line
+ * within a file: the order an administrator fixes them in.
+ */
+static void
+sort_errors(struct nsfconf_errors *errs, size_t from)
+{
+	struct err_key	*k;
+	size_t		 n = errs->n - from, i, j, len;
+
+	if (n < 2 || (k = calloc(n, sizeof(*k))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		k[i].msg = errs->msg[from + i];
+		k[i].index = i;
+		len = error_key(k[i].msg, &k[i].line);
+		for (j = 0; j < i; j++)
+			if (strncmp(k[j].msg, k[i].msg, len) == 0 &&
+			    (k[j].msg[len] == ':' || k[j].msg[len] == '\0'))
+				break;
+		k[i].group = j;
+	}
+	qsort(k, n, sizeof(*k), err_key_cmp);
+	for (i = 0; i < n; i++)
+		errs->msg[from + i] = k[i].msg;
+	free(k);
+}
+
 struct nsfconf *
 nsfconf_load_subst(const char *dir, const char *rel, const char *subst,
     struct nsfconf_errors *errs)
@@ -229,6 +296,7 @@ nsfconf_load_subst(const char *dir, const char *rel, const char *subst,
 		free(cl[i]);
 	free(xl);
 	free(cl);
+	sort_errors(errs, nerr);
 	if (errs->n != nerr) {
 		nsfconf_free(conf);
 		return NULL;

@@ -261,10 +261,10 @@ START_TEST(all_errors_in_one_pass)
 	tput(dir, "CommunityConnector/edge.ini", "[CommunityConnector]\n"
 	    "ConnectorName = edge\nIP = 1.2.3\nSupportedCommunities = zeta\n");
 	ck_load_errors(dir,
-	    "CommunityGateway.ini:3: Support: unknown field (valid: ConvertID, "
-	    "SupportExternalCommunities)\n"
 	    "CommunityGateway.ini:2: ConvertID: \"2\" is not a boolean (true, "
 	    "false, yes, no, 1 or 0)\n"
+	    "CommunityGateway.ini:3: Support: unknown field (valid: ConvertID, "
+	    "SupportExternalCommunities)\n"
 	    "ExternCommunity/beta.ini:4: Port: \"-1\" is not a port (1-65535)\n"
 	    "ExternCommunity/beta.ini:5: Transport: \"x\" is not a transport "
 	    "(tls, tcp or udp)\n"

@@ -48,11 +48,11 @@ cat >"$T/check.want" <<WANT
 $A/CommunityGateway.ini:6: ConvertID: "sometimes" is not a boolean (true, false, yes, no, 1 or 0)
 $A/ExternCommunity/beta.ini:7: Port: "5o61" is not a port (1-65535)
 $A/ExternCommunity/beta.ini:8: Transport: "quic" is not a transport (tls, tcp or udp)
-$A/CommunityConnector/alpha-edge.ini:9: Colour: unknown field (valid: AdvertisedHost, ConnectorName, IP, Port, SupportedCommunities, TLSPort)
 $A/CommunityConnector/alpha-edge.ini:8: SupportedCommunities: "gamma" is not an ExternCommunity (no ExternCommunity/gamma.ini)
+$A/CommunityConnector/alpha-edge.ini:9: Colour: unknown field (valid: AdvertisedHost, ConnectorName, IP, Port, SupportedCommunities, TLSPort)
 WANT
 if diff -u "$T/check.want" "$T/check.err" >"$T/check.diff"; then
-	t_pass "check prints file:line: field: reason for each of the 5 problems"
+	t_pass "check prints file:line: field: reason for each of the 5 problems, by file and line"
 else
 	t_fail "check output differs: $(cat "$T/check.diff")"
 fi
