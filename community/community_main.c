@@ -232,14 +232,18 @@ main(int argc, char *argv[])
 		if (!bad && c.set.user != NULL && geteuid() == 0 &&
 		    privdrop_check_user(c.set.user) != 0)
 			bad = 1;
-		if (bad) {
-			log_warnx("configuration errors: not starting");
-			return 1;
+		if (bad || noaction) {
+			if (bad)
+				log_warnx("configuration errors: not starting");
+			else
+				fprintf(stderr, "configuration OK\n");
+			cs_users_free(c.users);
+			nsfconf_free(c.conf);
+			cs_settings_clear(&c.set);
+			g_free(dflt);
+			free(c.confdir);
+			return bad;
 		}
-	}
-	if (noaction) {
-		fprintf(stderr, "configuration OK\n");
-		return 0;
 	}
 
 	signal(SIGPIPE, SIG_IGN);
