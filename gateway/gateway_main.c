@@ -166,9 +166,14 @@ main(int argc, char *argv[])
 		rc = 1;
 	if (gw.set.user != NULL && privdrop_check_user(gw.set.user) != 0)
 		rc = 1;
-	if (rc == 0 && gw.set.tls_cert == NULL)
-		log_warnx("%s: TLSCert/TLSKey/TLSCA not set: the link listener "
-		    "cannot start", gw.cfgfile ? gw.cfgfile : "settings");
+	if (gw.set.tls_cert == NULL || gw.set.tls_key == NULL ||
+	    gw.set.tls_ca == NULL) {
+		log_warnx("%s: TLSCert, TLSKey and TLSCA are required (the "
+		    "link with the connectors is mutual TLS)",
+		    gw.cfgfile ? gw.cfgfile : "settings");
+		rc = 1;
+	} else if (checkonly && secret_file_check(gw.set.tls_key) != 0)
+		rc = 1;		/* the daemon would refuse it too */
 	if (checkonly) {
 		if (rc == 0)
 			fprintf(stderr, "configuration OK\n");

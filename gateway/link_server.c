@@ -21,6 +21,7 @@
 #include "gateway.h"
 #include "link_codec.h"
 #include "log.h"
+#include "privdrop.h"
 #include "tls_stream.h"
 
 enum link_state { LK_HELLO, LK_UP, LK_CLOSING };
@@ -405,6 +406,8 @@ link_server_init(struct gateway *gw)
 		log_warnx("link: TLSCert, TLSKey and TLSCA are required");
 		return -1;
 	}
+	if (secret_file_check(s->tls_key) != 0)
+		return -1;
 	ls->tls = tls_ctx_new(s->tls_cert, s->tls_key, s->tls_ca,
 	    TLS_CTX_VERIFY_PEER, err, sizeof(err));
 	if (ls->tls == NULL) {
