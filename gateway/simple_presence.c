@@ -71,6 +71,7 @@ struct isub {
 	int		 expires;		/* granted */
 	time_t		 expires_at;
 	struct event	*expiry;
+	int		 fetch;			/* Expires: 0: one NOTIFY */
 	int		 have_status;
 	uint16_t	 status;
 	char		 note[PIDF_MAX_NOTE];
@@ -752,7 +753,7 @@ isub_notify(struct gateway *gw, struct isub *i, int final, const char *reason)
 		snprintf(extra, sizeof(extra), "Event: presence\r\n"
 		    "Subscription-State: active;expires=%ld\r\n", left);
 	snprintf(entity, sizeof(entity), "sip:%s", i->target);
-	if (final)
+	if (final && !i->fetch)
 		status = VPST_OFFLINE;
 	if ((doc = simple_pidf_build(entity, status, i->note)) == NULL)
 		fatal("pidf");
@@ -769,9 +770,10 @@ void
 presence_internal_status(struct gateway *gw, const char *ext_watcher,
     const char *internal_id, uint16_t status, const char *text)
 {
-	struct isub *i;
+	struct isub *i, *next;
 
-	TAILQ_FOREACH(i, &gw->pres->isubs, entry) {
+	for (i = TAILQ_FIRST(&gw->pres->isubs); i != NULL; i = next) {
+		next = TAILQ_NEXT(i, entry);
 		if (strcasecmp(i->watcher, ext_watcher) != 0 ||
 		    strcmp(i->internal, internal_id) != 0)
 			continue;
@@ -781,7 +783,11 @@ presence_internal_status(struct gateway *gw, const char *ext_watcher,
 		i->have_status = 1;
 		i->status = status;
 		gw_strlcpy(i->note, text ? text : "", sizeof(i->note));
-		if (i->state == IS_ACTIVE)
+		if (i->state != IS_ACTIVE)
+			continue;
+		if (i->fetch)
+			isub_end(gw, i, "timeout");	/* the one NOTIFY */
+		else
 			isub_notify(gw, i, 0, NULL);
 	}
 }
@@ -808,7 +814,8 @@ presence_watch_internal_result(struct gateway *gw, uint32_t req_id,
 	}
 	/* A blocked watcher is accepted and sees offline (privacy). */
 	i->state = IS_ACTIVE;
-	snprintf(extra, sizeof(extra), "Expires: %d\r\n", i->expires);
+	snprintf(extra, sizeof(extra), "Expires: %d\r\n", i->fetch ? 0 :
+	    i->expires);
 	if (i->req != NULL) {
 		sip_respond(gw, i->req, 200, NULL, extra, NULL, NULL);
 		sip_req_free(i->req);
@@ -816,8 +823,12 @@ presence_watch_internal_result(struct gateway *gw, uint32_t req_id,
 	}
 	gw_trace(gw, "presence", i->watcher, "SUBSCRIBE to %s (%s) accepted, "
 	    "expires %d", i->target, i->internal, i->expires);
-	if (i->have_status)
-		isub_notify(gw, i, 0, NULL);
+	if (i->have_status) {
+		if (i->fetch)
+			isub_end(gw, i, "timeout");
+		else
+			isub_notify(gw, i, 0, NULL);
+	}
 }
 
 static void
@@ -869,7 +880,7 @@ presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
 	char watcher[GW_ADDR_MAX], target[GW_ADDR_MAX], uri[GW_ADDR_MAX + 8];
 	char *cid = NULL, *s = NULL;
 	struct isub *i;
-	int exp;
+	int exp, fetch;
 
 	gw->pres->subscribe_in++;
 	if (sip_addr_of(m, 0, watcher, sizeof(watcher)) != 0 ||
@@ -925,10 +936,11 @@ presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
 		isub_notify(gw, i, 0, NULL);
 		return;
 	}
-	if (exp == 0) {		/* a fetch: RFC 6665 says 200 + one NOTIFY;
-				   we answer with the state as "terminated" */
-		exp = 1;
-	}
+	/* Expires: 0 on a new subscription is a fetch (RFC 6665 4.4.3):
+	 * 200, then one NOTIFY with the state and "terminated". */
+	fetch = exp == 0;
+	if (fetch)
+		exp = gw->set.sip_timeout;	/* bound if no state comes */
 	if (gw->set.max_subs_watcher > 0 &&
 	    isub_count(gw, watcher, NULL) >= gw->set.max_subs_watcher) {
 		log_warnx("presence: %s reached the limit of %d subscriptions",
@@ -958,6 +970,7 @@ presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
 	gw_strlcpy(i->domain, sip_req_meta(r)->community[0] ?
 	    sip_req_meta(r)->community : domain_of(watcher), sizeof(i->domain));
 	i->expires = exp;
+	i->fetch = fetch;
 	i->state = IS_RESOLVING;
 	i->req = r;
 	/* Our side of the dialog: we are the notifier. */
