@@ -183,7 +183,7 @@ main(int argc, char *argv[])
 	const char *settings = NULL;
 	char *dflt = NULL;
 	unsigned long rounds = 5000;
-	int ch, debug = 0, noaction = 0, verbose = 0, hashmode = 0;
+	int ch, debug = 0, noaction = 0, verbose = 0, hashmode = 0, rc = 1;
 
 	memset(&c, 0, sizeof(c));
 	c.confdir = CS_DEFAULT_CONFDIR;
@@ -279,15 +279,15 @@ main(int argc, char *argv[])
 	cs_pres_get(&c, "", 0);		/* creates the table */
 	if (cs_login_init(&c) != 0 || listen_on(&c) != 0 ||
 	    cs_trace_open(&c) != 0)
-		return 1;
+		goto out;
 	/* The port is bound: root is not needed any more. */
 	if (c.set.user != NULL) {
 		if (privdrop_user(c.set.user) != 0)
-			return 1;
+			goto out;
 	} else if (geteuid() == 0)
 		log_warnx("running as root: set User in %s", settings);
 	if (cs_auth_start(&c) != 0)
-		return 1;
+		goto out;
 	cs_trace(&c, "server", NULL, "started");
 	log_info("stcommunity ready: %s users, storage %s, second login %s",
 	    c.set.auth == CS_AUTH_LDAP ? c.set.ldap_url : c.set.users,
@@ -295,12 +295,14 @@ main(int argc, char *argv[])
 	    "allowed");
 
 	event_base_dispatch(c.base);
-
-	evconnlistener_free(c.listener);
+	rc = 0;
+	cs_trace(&c, "server", NULL, "stopped");
+out:
+	if (c.listener)
+		evconnlistener_free(c.listener);
 	cs_sess_free_all(&c);
 	cs_auth_stop(&c);
 	cs_login_fini(&c);
-	cs_trace(&c, "server", NULL, "stopped");
 	cs_trace_close(&c);
 	g_hash_table_destroy(c.pres);
 	if (c.looked)
@@ -317,5 +319,5 @@ main(int argc, char *argv[])
 	g_free(dflt);
 	free(c.confdir);
 	log_info("exiting");
-	return 0;
+	return rc;
 }

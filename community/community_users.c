@@ -646,6 +646,8 @@ cs_auth_stop(struct community *c)
 	struct cs_auth_job *job;
 	int i;
 
+	if (ap->set == NULL)
+		return;		/* never started */
 	pthread_mutex_lock(&ap->mtx);
 	ap->quit = 1;
 	pthread_cond_broadcast(&ap->cond);
