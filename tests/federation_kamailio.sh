@@ -16,19 +16,34 @@ done
 command -v sipp >/dev/null || t_skip "sipp (sip-tester) not installed"
 [ -x /usr/sbin/kamailio ] || t_skip "kamailio is not installed"
 S=$top_srcdir/tests
+# KAM_TLS=1 (federation_kamailio_tls.sh): alpha <-> Kamailio over TLS with
+# certificate checks; else UDP.
+KAM_TLS=${KAM_TLS:-0}
 fed_init "$T" "$T_NET"
 KAM=$T_NET.30		# gamma.example's SIP server
 GINA=$T_NET.31		# gina's phone
 fed_setup || { t_fail "set-up"; t_done; exit; }
 A=$FED_DIR/alpha/conf
+if [ "$KAM_TLS" = 1 ]; then
+	t_cert "$FED_DIR/pki" kamailio sip.gamma.example uri:sip:gamma.example \
+		dns:gamma.example "ip:$KAM"
+	KAM_DOC=(Port=5061 Transport=tls VerifyCertificate=true)
+	NEXTHOP="sip:$FED_ALPHA_CONN:5061;transport=tls"
+else
+	KAM_DOC=(Port=5060 Transport=udp)
+	NEXTHOP="sip:$FED_ALPHA_CONN:5060"
+fi
 "$STCONFIG" -d "$A" create ExternCommunity gamma Domains=gamma.example \
-	"DNS=$KAM" Port=5060 Transport=udp >/dev/null &&
+	"DNS=$KAM" "${KAM_DOC[@]}" >/dev/null &&
 "$STCONFIG" -d "$A" set CommunityConnector alpha-edge \
 	"SupportedCommunities=beta, gamma" >/dev/null &&
 	t_pass "stconfig: ExternCommunity gamma (Kamailio), served by alpha-edge" ||
 	t_fail "stconfig: ExternCommunity gamma"
 fed_up alpha || { t_fail "alpha comes up"; t_done; exit; }
-t_kamailio_start "$KAM" gamma.example "sip:$FED_ALPHA_CONN:5060" 0 ||
+# Kamailio's outgoing TCP/TLS connections leave from its own address (as
+# on its own host), not 127.0.0.1: the same shim as the daemons'.
+LD_PRELOAD=$FED_SHIM STSIP_BIND_SRC=$KAM \
+	t_kamailio_start "$KAM" gamma.example "$NEXTHOP" "$KAM_TLS" ||
 	{ t_fail "kamailio starts"; t_done; exit; }
 t_pass "Kamailio serves gamma.example, next hop alpha's connector"
 
@@ -50,8 +65,15 @@ G='@E gina@gamma\.example'
 	>"$T/diagnose.out" 2>&1 && t_pass "stconfig diagnose gamma: exit 0" ||
 	t_fail "stconfig diagnose gamma: exit 0"
 sed 's/^/  diagnose: /' "$T/diagnose.out" >&2
+if [ "$KAM_TLS" = 1 ]; then
+	t_expect "diagnose: Kamailio's certificate names gamma.example" \
+		"$T/diagnose.out" '^\[5\] certificate +OK: names gamma\.example' 1
+	kp="5061;transport=tls"
+else
+	kp="5060;transport=udp"
+fi
 t_expect "diagnose: Kamailio answers OPTIONS" "$T/diagnose.out" \
-	"^\[[0-9]\] OPTIONS server +OK: sip:$KAM:5060;transport=udp answered 200" 1
+	"^\[[0-9]\] OPTIONS server +OK: sip:$KAM:$kp answered 200" 1
 t_expect "diagnose: gamma.example answers OPTIONS" "$T/diagnose.out" \
 	'^\[[0-9]\] OPTIONS domain +OK: sip:gamma\.example from alpha\.example' 1
 fed_client alice alpha alice || t_fail "alice logs in"
