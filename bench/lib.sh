@@ -27,7 +27,13 @@ export top_srcdir top_builddir
 B_NAME=$(basename "${0%.sh}")
 B=$(mktemp -d "${TMPDIR:-/tmp}/stsip-bench-$B_NAME.XXXXXX")
 B_PIDS=()
-B_NET=${B_NET:-1}
+# each benchmark its own subnet: a straggler of one cannot hold the
+# addresses of the next
+case $B_NAME in
+connector) _n=1 ;; connections) _n=2 ;; inbound) _n=3 ;; outbound) _n=4 ;;
+presence) _n=5 ;; *) _n=9 ;;
+esac
+B_NET=${B_NET:-$_n}
 # The helpers (sip_load, parse_bench, vp_sink) are built by bench/run.
 B_BIN=${B_BIN:-$top_builddir/bench}
 
@@ -42,11 +48,14 @@ b_log() { printf '%s: %s\n' "$B_NAME" "$*" >&2; }
 b_addr() { printf '127.66.%s.%s' "$B_NET" "${1:-1}"; }
 
 b_cleanup() {
-	local p i
+	local p i all=()
+	for p in "${B_PIDS[@]}"; do
+		all+=("$p" $(ps -o pid= --ppid "$p" 2>/dev/null))
+	done
 	for p in "${B_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
-	for p in "${B_PIDS[@]}"; do
+	for p in "${all[@]}"; do
 		i=0
 		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
 			sleep 0.1; i=$((i + 1))
@@ -86,17 +95,28 @@ b_start_in() {
 b_pid() { cat "$B/$1.pid"; }
 
 b_stop() {
-	local pid i=0
+	local pid i=0 kids
 	pid=$(b_pid "$1") || return 0
+	# Kamailio's workers are children of its main process: stop them too
+	kids=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr '\n' ' ')
 	kill -"${2:-TERM}" "$pid" 2>/dev/null || true
 	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 	kill -KILL "$pid" 2>/dev/null || true
-	local rc=0
+	local rc=0 k
 	wait "$pid" 2>/dev/null || rc=$?
-	# 143 is our TERM; a crash is worth saying
-	case $rc in 0|143|137|127) ;; *) b_log "$1 (pid $pid) ended with status $rc" ;; esac
+	for k in $kids; do
+		i=0
+		while kill -0 "$k" 2>/dev/null && [ $i -lt 20 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -KILL "$k" 2>/dev/null || true
+	done
+	# a crash (a signal other than our TERM/KILL) is worth saying
+	if [ $rc -gt 128 ] && [ $rc -ne 143 ] && [ $rc -ne 137 ]; then
+		b_log "$1 (pid $pid) ended with status $rc"
+	fi
 }
 
 b_rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }

@@ -96,7 +96,7 @@ struct load {
 	char		**totag;
 	/* counters */
 	size_t		 established, connfail, pongs, handshakes, served;
-	double		 t0;
+	double		 t0, t_begin;
 };
 
 static volatile sig_atomic_t stop, dump, refreshing;
@@ -844,7 +844,7 @@ run(struct load *l)
 	double t, end = 0, next_ka = 0;
 	int n, i, pos = 0, holding = 0, opened = 0, inflight;
 
-	l->t0 = now();
+	l->t0 = l->t_begin = now();
 	for (;;) {
 		t = now();
 		switch (l->mode) {
@@ -853,9 +853,13 @@ run(struct load *l)
 				conn_open(l, &l->c[opened], opened), opened++;
 			if (l->established < (size_t)l->nconn &&
 			    l->established + l->connfail < (size_t)l->nconn &&
-			    t - l->t0 < 10) {
+			    t - l->t_begin < 10 && !stop) {
 				l->t0 = t;	/* the clock starts when all are up */
 				break;
+			}
+			if (stop) {		/* SIGTERM: what we have */
+				report_uac(l, t);
+				return;
 			}
 			pace(l, t);
 			if (t - l->t0 >= l->duration && (l->answered >= l->sent ||
@@ -884,7 +888,7 @@ run(struct load *l)
 			}
 			if (holding) {
 				keepalive(l, t, &next_ka, &pos);
-				if (t >= end) {
+				if (t >= end || stop) {
 					size_t alive = 0;
 
 					for (i = 0; i < l->nconn; i++)
@@ -902,7 +906,7 @@ run(struct load *l)
 			for (i = 0; i < l->nconn && t < end; i++)
 				if (l->c[i].fd == -1)
 					conn_open(l, &l->c[i], i);
-			if (t >= end) {
+			if (t >= end || stop) {
 				printf("handshakes %zu\nrate %.1f\n"
 				    "connfail %zu\n", l->handshakes,
 				    (double)l->handshakes / l->duration,
