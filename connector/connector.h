@@ -147,6 +147,10 @@ char	*sip_build_response(const char *raw, size_t len, int code,
 	    const char *reason, const char *extra, size_t *outlen);
 char	*sip_build_response_any(const char *raw, size_t len, int code,
 	    const char *reason, const char *extra, size_t *outlen);
+/* Status code, top Via branch and CSeq method of a response, read from
+ * the raw bytes without a full parse; 0 / -1. */
+int	 sip_response_peek(const char *raw, size_t len, int *code,
+	    char *branch, size_t blen, char *method, size_t mlen);
 /* Re-serialises m->msg into m->raw; 0 / -1. */
 int	 sipmsg_rebuild(struct sipmsg *);
 const char *sip_method(const struct sipmsg *);
@@ -205,6 +209,9 @@ int	 txn_server_lookup(struct connector *, struct sipmsg *);
 void	 txn_server_new(struct connector *, struct sipmsg *);
 /* Final or provisional response from the gateway to an inbound request. */
 void	 txn_server_respond(struct connector *, struct sipmsg *resp);
+/* The same from raw bytes (RFC 3261 branches only): 1 done, 0 not found. */
+int	 txn_server_respond_raw(struct connector *, const char *raw,
+	    size_t len);
 /* Outbound request from the gateway: routed, sent, retransmitted. */
 void	 txn_client_start(struct connector *, struct sipmsg *req);
 /* Response from the Internet: 1 if it matched a client transaction. */

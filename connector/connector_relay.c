@@ -208,6 +208,11 @@ relay_from_gateway(struct connector *c, const struct link_sip *ls)
 {
 	struct sipmsg *m;
 
+	/* the common case, an answer to a pending inbound request, needs
+	 * no full parse */
+	if (ls->length > 8 && memcmp(ls->message, "SIP/2.0 ", 8) == 0 &&
+	    txn_server_respond_raw(c, (const char *)ls->message, ls->length))
+		return;
 	if ((m = sipmsg_new((const char *)ls->message, ls->length)) == NULL)
 		return;
 	if (sip_parse_internal(m) != 0) {

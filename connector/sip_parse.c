@@ -330,6 +330,97 @@ done:
 	return out;
 }
 
+struct peek {
+	char	*via;		/* the first Via header's value */
+	char	*cseq;
+};
+
+static int
+peek_cb(const char *name, size_t nlen, const char *val, size_t vlen,
+    void *arg)
+{
+	struct peek *pk = arg;
+
+	if (pk->via == NULL && hname_is(name, nlen, "Via", "v"))
+		pk->via = dupn(val, vlen);
+	else if (pk->cseq == NULL && hname_is(name, nlen, "CSeq", NULL))
+		pk->cseq = dupn(val, vlen);
+	return pk->via != NULL && pk->cseq != NULL;
+}
+
+/* The branch parameter of the first via-parm of a Via value. */
+static int
+via_branch(const char *v, char *out, size_t outlen)
+{
+	const char *p = v, *end = v + strcspn(v, ","), *b, *e;
+
+	while ((p = memchr(p, ';', (size_t)(end - p))) != NULL) {
+		p++;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if ((size_t)(end - p) < 7 || strncasecmp(p, "branch", 6) != 0)
+			continue;
+		b = p + 6;
+		while (b < end && (*b == ' ' || *b == '\t'))
+			b++;
+		if (b >= end || *b != '=')
+			continue;
+		b++;
+		while (b < end && (*b == ' ' || *b == '\t'))
+			b++;
+		for (e = b; e < end && *e != ';' && *e != ' ' && *e != '\t';
+		    e++)
+			;
+		if (e == b || (size_t)(e - b) >= outlen)
+			return -1;
+		memcpy(out, b, (size_t)(e - b));
+		out[e - b] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+int
+sip_response_peek(const char *raw, size_t len, int *code, char *branch,
+    size_t blen, char *method, size_t mlen)
+{
+	struct peek pk = { NULL, NULL };
+	struct scan sc;
+	const char *p;
+	size_t i;
+	int rc = -1;
+
+	if (len < 12 || strncmp(raw, "SIP/2.0 ", 8) != 0 ||
+	    !isdigit((unsigned char)raw[8]) || !isdigit((unsigned char)raw[9]) ||
+	    !isdigit((unsigned char)raw[10]) || raw[11] != ' ')
+		return -1;
+	*code = (raw[8] - '0') * 100 + (raw[9] - '0') * 10 + (raw[10] - '0');
+	if (*code < 100 || *code > 699)
+		return -1;
+	raw_scan(raw, len, &sc, peek_cb, &pk);
+	if (pk.via == NULL || pk.cseq == NULL ||
+	    via_branch(pk.via, branch, blen) != 0)
+		goto out;
+	for (p = pk.cseq; isdigit((unsigned char)*p); p++)
+		;
+	if (p == pk.cseq)
+		goto out;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (i = 0; p[i] != '\0' && p[i] != ' ' && p[i] != '\t'; i++)
+		if (i + 1 >= mlen)
+			goto out;
+	if (i == 0)
+		goto out;
+	memcpy(method, p, i);
+	method[i] = '\0';
+	rc = 0;
+out:
+	free(pk.via);
+	free(pk.cseq);
+	return rc;
+}
+
 static void
 verdict(struct sip_verdict *v, int code, const char *reason)
 {

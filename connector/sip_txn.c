@@ -184,9 +184,11 @@ server_key(const struct sipmsg *m)
 
 	if (strcmp(method, "ACK") == 0 || strcmp(method, "CANCEL") == 0)
 		method = "INVITE";
+	/* RFC 3261 branches are unique by construction: branch and method
+	 * (17.2.3 adds the sent-by; the gateway's answers are matched on
+	 * raw bytes, so the key takes only what survives re-printing) */
 	if (strncmp(br, "z9hG4bK", 7) == 0)
-		n = asprintf(&k, "%s|%s|%s|%s", br, via->host ? via->host : "",
-		    via->port ? via->port : "", method);
+		n = asprintf(&k, "%s|%s", br, method);
 	else
 		n = asprintf(&k, "%s|%s|%s|%s|%s", m->msg->call_id->number,
 		    m->msg->call_id->host ? m->msg->call_id->host : "",
@@ -289,6 +291,26 @@ txn_server_new(struct connector *c, struct sipmsg *m)
 	txn_insert(c->txns, x);
 }
 
+/* Sends the gateway's answer; a final one completes the transaction. */
+static void
+server_answer(struct connector *c, struct txn *x, const char *raw, size_t len,
+    int code)
+{
+	server_send(c, x, raw, len);
+	if (code < 200)
+		return;
+	x->state = SRV_COMPLETED;
+	if ((x->resp = malloc(len)) == NULL)
+		fatal("malloc");
+	memcpy(x->resp, raw, len);
+	x->resplen = len;
+	/* Timer J: absorb retransmissions on UDP; streams need none */
+	if (x->transport == LINK_TP_UDP)
+		timer_ms(x->timer, 64 * c->local.t1_ms);
+	else
+		txn_free(x);
+}
+
 void
 txn_server_respond(struct connector *c, struct sipmsg *resp)
 {
@@ -309,19 +331,29 @@ txn_server_respond(struct connector *c, struct sipmsg *resp)
 			    code);
 		return;
 	}
-	server_send(c, x, resp->raw, resp->len);
-	if (code < 200)
-		return;
-	x->state = SRV_COMPLETED;
-	if ((x->resp = malloc(resp->len)) == NULL)
-		fatal("malloc");
-	memcpy(x->resp, resp->raw, resp->len);
-	x->resplen = resp->len;
-	/* Timer J: absorb retransmissions on UDP; streams need none */
-	if (x->transport == LINK_TP_UDP)
-		timer_ms(x->timer, 64 * c->local.t1_ms);
-	else
-		txn_free(x);
+	server_answer(c, x, resp->raw, resp->len, code);
+}
+
+int
+txn_server_respond_raw(struct connector *c, const char *raw, size_t len)
+{
+	char branch[256], method[32], *k;
+	struct txn *x;
+	int code;
+
+	if (sip_response_peek(raw, len, &code, branch, sizeof(branch), method,
+	    sizeof(method)) != 0 || strncmp(branch, "z9hG4bK", 7) != 0)
+		return 0;
+	if (strcmp(method, "ACK") == 0 || strcmp(method, "CANCEL") == 0)
+		snprintf(method, sizeof(method), "INVITE");
+	if (asprintf(&k, "%s|%s", branch, method) < 0)
+		fatal("asprintf");
+	x = txn_find(c->txns, k, 1);
+	free(k);
+	if (x == NULL || x->state != SRV_WAITING)
+		return 0;
+	server_answer(c, x, raw, len, code);
+	return 1;
 }
 
 void
