@@ -1,4 +1,4 @@
-/* Presence both ways: shared SUBSCRIBEs for Sametime watchers of external users, NOTIFY for external watchers. */
+/* Sametime users watching external users: one shared SUBSCRIBE per external user, its NOTIFYs to VP status. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,13 +11,14 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "simple_presence.h"
 #include "stgw_proto.h"
 
 /*
- * Outgoing ("osub"): one SIP subscription per external user, shared by all
- * the Sametime users watching them.  Incoming ("isub"): one per SIP
- * subscription dialog of an external watcher to a Sametime user.  Async
- * callbacks find them again by id, never by a pointer kept over a turn.
+ * An "osub" is one SIP subscription per external user, shared by all the
+ * Sametime users watching them (the incoming side, "isub", is in
+ * simple_watchers.c).  Async callbacks find them again by id, never by a
+ * pointer kept over a turn.
  */
 enum osub_state {
 	OS_RESOLVING,		/* ConvertID of the first watcher */
@@ -50,49 +51,11 @@ struct osub {
 	struct pidf_status st;
 };
 
-enum isub_state {
-	IS_RESOLVING,		/* ConvertID of the target */
-	IS_WATCHING,		/* WATCH_INTERNAL sent, SUBSCRIBE unanswered */
-	IS_ACTIVE,
-};
-
-struct isub {
-	TAILQ_ENTRY(isub) entry;
-	struct gateway	*gw;		/* for its timer */
-	uint32_t	 id;
-	uint32_t	 req_id;		/* WATCH_INTERNAL */
-	char		 watcher[GW_ADDR_MAX];
-	char		 target[GW_ADDR_MAX];
-	char		 internal[GW_ADDR_MAX];
-	char		 domain[GW_ADDR_MAX];
-	enum isub_state	 state;
-	struct gw_sipreq *req;			/* unanswered SUBSCRIBE */
-	struct sip_dialog d;
-	int		 expires;		/* granted */
-	time_t		 expires_at;
-	struct event	*expiry;
-	int		 fetch;			/* Expires: 0: one NOTIFY */
-	int		 have_status;
-	uint16_t	 status;
-	char		 note[PIDF_MAX_NOTE];
-};
-
-struct presence {
-	TAILQ_HEAD(, osub) osubs;
-	TAILQ_HEAD(, isub) isubs;
-	uint64_t	 subscribe_out, notify_in, subscribe_in, notify_out;
-	uint64_t	 refused;
-	struct event	*sweep;
-};
-
 static void osub_subscribe(struct gateway *, struct osub *);
 static void osub_free(struct gateway *, struct osub *);
-static void isub_free(struct gateway *, struct isub *);
-static void isub_notify(struct gateway *, struct isub *, int final,
-    const char *reason);
 
-static const char *
-domain_of(const char *addr)
+const char *
+presence_domain_of(const char *addr)
 {
 	const char *at = strrchr(addr, '@');
 
@@ -113,14 +76,12 @@ void
 presence_free(struct gateway *gw)
 {
 	struct osub *o;
-	struct isub *i;
 
 	if (gw->pres == NULL)
 		return;
 	while ((o = TAILQ_FIRST(&gw->pres->osubs)) != NULL)
 		osub_free(gw, o);
-	while ((i = TAILQ_FIRST(&gw->pres->isubs)) != NULL)
-		isub_free(gw, i);
+	watchers_free(gw);
 	if (gw->pres->sweep)
 		event_free(gw->pres->sweep);
 	free(gw->pres);
@@ -248,8 +209,8 @@ osub_refuse(struct gateway *gw, struct osub *o, int status, const char *why)
 }
 
 /* Route set of a 2xx to our request: Record-Route in reverse. */
-static char *
-route_set(osip_message_t *m, int reverse)
+char *
+presence_route_set(osip_message_t *m, int reverse)
 {
 	struct evbuffer *b = evbuffer_new();
 	int n = osip_list_size(&m->record_routes), i, k;
@@ -273,8 +234,8 @@ route_set(osip_message_t *m, int reverse)
 	return out;
 }
 
-static char *
-contact_uri(osip_message_t *m)
+char *
+presence_contact_uri(osip_message_t *m)
 {
 	osip_contact_t *c = NULL;
 	char *s = NULL, *out;
@@ -306,9 +267,9 @@ osub_resp_cb(struct gateway *gw, int status, osip_message_t *resp, void *arg)
 			if (o->d.remote_tag == NULL && tag != NULL)
 				o->d.remote_tag = gw_strdup(tag);
 			if (o->d.remote_target == NULL)
-				o->d.remote_target = contact_uri(resp);
+				o->d.remote_target = presence_contact_uri(resp);
 			if (o->d.route == NULL)
-				o->d.route = route_set(resp, 1);
+				o->d.route = presence_route_set(resp, 1);
 			osub_subscribe(gw, o);
 			if (o->req != 0)
 				return;
@@ -322,9 +283,9 @@ osub_resp_cb(struct gateway *gw, int status, osip_message_t *resp, void *arg)
 		if (o->d.remote_tag == NULL && tag != NULL)
 			o->d.remote_tag = gw_strdup(tag);
 		if (o->d.remote_target == NULL)
-			o->d.remote_target = contact_uri(resp);
+			o->d.remote_target = presence_contact_uri(resp);
 		if (o->d.route == NULL)
-			o->d.route = route_set(resp, 1);
+			o->d.route = presence_route_set(resp, 1);
 		exp = sip_expires(resp, gw->set.sub_expires);
 		if (exp == 0) {
 			osub_retry(gw, o, "answered with Expires: 0");
@@ -413,7 +374,7 @@ osub_count_domain(struct gateway *gw, const char *domain)
 	int n = 0;
 
 	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
-		if (strcasecmp(domain_of(o->ext), domain) == 0)
+		if (strcasecmp(presence_domain_of(o->ext), domain) == 0)
 			n++;
 	return n;
 }
@@ -444,17 +405,17 @@ presence_watch_start(struct gateway *gw, const char *ext, const char *watcher)
 	}
 	if (!gw->conf->gateway.support_external_communities ||
 	    strchr(ext, '@') == NULL ||
-	    nsfconf_extern_for_domain(gw->conf, domain_of(ext)) == NULL) {
+	    nsfconf_extern_for_domain(gw->conf, presence_domain_of(ext)) == NULL) {
 		log_info("presence: %s watches %s: no federation with that "
 		    "domain; shown offline", watcher, ext);
 		vpg_presence(gw, ext, VPST_OFFLINE, "");
 		return;
 	}
 	if (gw->set.max_subs_domain > 0 &&
-	    osub_count_domain(gw, domain_of(ext)) >= gw->set.max_subs_domain) {
+	    osub_count_domain(gw, presence_domain_of(ext)) >= gw->set.max_subs_domain) {
 		log_warnx("presence: limit of %d subscriptions to domain %s "
 		    "reached; %s shown offline", gw->set.max_subs_domain,
-		    domain_of(ext), ext);
+		    presence_domain_of(ext), ext);
 		gw->errors++;
 		vpg_presence(gw, ext, VPST_OFFLINE, "");
 		return;
@@ -589,7 +550,7 @@ presence_notify_in(struct gateway *gw, struct gw_sipreq *r)
 	if (o->d.remote_tag == NULL && fromtag != NULL)
 		o->d.remote_tag = gw_strdup(fromtag);
 	if (o->d.remote_target == NULL)
-		o->d.remote_target = contact_uri(m);
+		o->d.remote_target = presence_contact_uri(m);
 	parse_substate(sip_header(m, "subscription-state"), state,
 	    sizeof(state), reason, sizeof(reason), &expires);
 
@@ -646,352 +607,6 @@ presence_notify_in(struct gateway *gw, struct gw_sipreq *r)
 	osub_show(gw, o, st.status, st.note);
 }
 
-/* ===================== external user watches Sametime ===================== */
-
-static struct isub *
-isub_by_id(struct gateway *gw, uint32_t id)
-{
-	struct isub *i;
-
-	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-		if (i->id == id)
-			return i;
-	return NULL;
-}
-
-static void
-isub_free(struct gateway *gw, struct isub *i)
-{
-	TAILQ_REMOVE(&gw->pres->isubs, i, entry);
-	if (i->req != NULL) {
-		sip_respond(gw, i->req, 500, NULL, NULL, NULL, NULL);
-		sip_req_free(i->req);
-	}
-	if (i->expiry)
-		event_free(i->expiry);
-	sip_dialog_clear(&i->d);
-	free(i);
-}
-
-static void
-isub_fail(struct gateway *gw, struct isub *i, int status, const char *extra)
-{
-	if (i->req != NULL) {
-		sip_respond(gw, i->req, status, NULL, extra, NULL, NULL);
-		sip_req_free(i->req);
-		i->req = NULL;
-	}
-	gw_trace(gw, "presence", i->watcher, "SUBSCRIBE to %s answered %d",
-	    i->target, status);
-	isub_free(gw, i);
-}
-
-static void
-isub_end(struct gateway *gw, struct isub *i, const char *reason)
-{
-	if (i->state == IS_ACTIVE || i->state == IS_WATCHING) {
-		if (vpg_up(gw))
-			vpg_unwatch_internal(gw, i->watcher, i->internal);
-	}
-	if (i->state == IS_ACTIVE)
-		isub_notify(gw, i, 1, reason);
-	gw_trace(gw, "presence", i->watcher, "watch of %s ended (%s)",
-	    i->target, reason ? reason : "unsubscribed");
-	isub_free(gw, i);
-}
-
-static void
-isub_expiry_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct isub *i = arg;
-
-	isub_end(i->gw, i, "timeout");
-}
-
-static void
-isub_arm(struct gateway *gw, struct isub *i)
-{
-	struct timeval tv = { i->expires, 0 };
-
-	i->expires_at = time(NULL) + i->expires;
-	if (i->expiry == NULL)
-		i->expiry = evtimer_new(gw->base, isub_expiry_cb, i);
-	evtimer_add(i->expiry, &tv);
-}
-
-static void
-notify_resp_cb(struct gateway *gw, int status, osip_message_t *resp,
-    void *arg)
-{
-	struct isub *i = isub_by_id(gw, (uint32_t)(uintptr_t)arg);
-
-	if (i == NULL)
-		return;
-	if (status == 481 || (status >= 400 && status != 408 &&
-	    status != 503 && status != 480 && status != 500)) {
-		log_info("presence: NOTIFY to %s answered %d: subscription "
-		    "ended", i->watcher, status);
-		i->state = IS_WATCHING;		/* no final NOTIFY */
-		isub_end(gw, i, "rejected by watcher");
-	}
-}
-
-static void
-isub_notify(struct gateway *gw, struct isub *i, int final, const char *reason)
-{
-	char extra[160], entity[GW_ADDR_MAX + 8], *doc;
-	long left = (long)(i->expires_at - time(NULL));
-	uint16_t status = i->have_status ? i->status : VPST_OFFLINE;
-
-	if (left < 0)
-		left = 0;
-	if (final)
-		snprintf(extra, sizeof(extra), "Event: presence\r\n"
-		    "Subscription-State: terminated%s%s\r\n",
-		    reason ? ";reason=" : "", reason ? reason : "");
-	else
-		snprintf(extra, sizeof(extra), "Event: presence\r\n"
-		    "Subscription-State: active;expires=%ld\r\n", left);
-	snprintf(entity, sizeof(entity), "sip:%s", i->target);
-	if (final && !i->fetch)
-		status = VPST_OFFLINE;
-	if ((doc = simple_pidf_build(entity, status, i->note)) == NULL)
-		fatal("pidf");
-	gw->pres->notify_out++;
-	gateway_stats(gw, i->domain)->msg_out++;
-	gw_trace(gw, "presence", i->watcher, "NOTIFY %s status 0x%04x%s",
-	    i->target, status, final ? " (final)" : "");
-	sip_request(gw, "NOTIFY", &i->d, extra, "application/pidf+xml", doc,
-	    final ? NULL : notify_resp_cb, (void *)(uintptr_t)i->id);
-	free(doc);
-}
-
-void
-presence_internal_status(struct gateway *gw, const char *ext_watcher,
-    const char *internal_id, uint16_t status, const char *text)
-{
-	struct isub *i, *next;
-
-	for (i = TAILQ_FIRST(&gw->pres->isubs); i != NULL; i = next) {
-		next = TAILQ_NEXT(i, entry);
-		if (strcasecmp(i->watcher, ext_watcher) != 0 ||
-		    strcmp(i->internal, internal_id) != 0)
-			continue;
-		if (i->have_status && i->status == status &&
-		    strcmp(i->note, text ? text : "") == 0)
-			continue;
-		i->have_status = 1;
-		i->status = status;
-		gw_strlcpy(i->note, text ? text : "", sizeof(i->note));
-		if (i->state != IS_ACTIVE)
-			continue;
-		if (i->fetch)
-			isub_end(gw, i, "timeout");	/* the one NOTIFY */
-		else
-			isub_notify(gw, i, 0, NULL);
-	}
-}
-
-void
-presence_watch_internal_result(struct gateway *gw, uint32_t req_id,
-    uint32_t code)
-{
-	struct isub *i;
-	char extra[64];
-
-	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-		if (i->req_id == req_id)
-			break;
-	if (i == NULL || i->state != IS_WATCHING)
-		return;
-	if (code == STGW_ERR_NO_SUCH_USER) {
-		isub_fail(gw, i, 404, NULL);
-		return;
-	}
-	if (code != STGW_OK && code != STGW_ERR_BLOCKED) {
-		isub_fail(gw, i, 480, NULL);
-		return;
-	}
-	/* A blocked watcher is accepted and sees offline (privacy). */
-	i->state = IS_ACTIVE;
-	snprintf(extra, sizeof(extra), "Expires: %d\r\n", i->fetch ? 0 :
-	    i->expires);
-	if (i->req != NULL) {
-		sip_respond(gw, i->req, 200, NULL, extra, NULL, NULL);
-		sip_req_free(i->req);
-		i->req = NULL;
-	}
-	gw_trace(gw, "presence", i->watcher, "SUBSCRIBE to %s (%s) accepted, "
-	    "expires %d", i->target, i->internal, i->expires);
-	if (i->have_status) {
-		if (i->fetch)
-			isub_end(gw, i, "timeout");
-		else
-			isub_notify(gw, i, 0, NULL);
-	}
-}
-
-static void
-isub_target_cb(struct gateway *gw, int rc, const char *id, void *arg)
-{
-	struct isub *i = isub_by_id(gw, (uint32_t)(uintptr_t)arg);
-
-	if (i == NULL || i->state != IS_RESOLVING)
-		return;
-	gw_trace(gw, "convertid", i->target, "-> %s",
-	    rc == CID_OK ? id : rc == CID_NOTFOUND ? "(no such user)" :
-	    "(directory down)");
-	if (rc == CID_NOTFOUND) {
-		isub_fail(gw, i, 404, NULL);
-		return;
-	}
-	if (rc != CID_OK) {
-		isub_fail(gw, i, 503, "Retry-After: 30\r\n");
-		return;
-	}
-	if (!vpg_up(gw)) {
-		isub_fail(gw, i, 503, "Retry-After: 30\r\n");
-		return;
-	}
-	gw_strlcpy(i->internal, id, sizeof(i->internal));
-	i->state = IS_WATCHING;
-	i->req_id = gw_next_id();
-	vpg_watch_internal(gw, i->req_id, i->watcher, i->internal);
-}
-
-static int
-isub_count(struct gateway *gw, const char *watcher, const char *domain)
-{
-	struct isub *i;
-	int n = 0;
-
-	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-		if ((watcher && strcasecmp(i->watcher, watcher) == 0) ||
-		    (domain && strcasecmp(i->domain, domain) == 0))
-			n++;
-	return n;
-}
-
-void
-presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
-{
-	osip_message_t *m = sip_req_msg(r);
-	const char *ev = sip_header(m, "event"), *totag = sip_tag(m, 1);
-	char watcher[GW_ADDR_MAX], target[GW_ADDR_MAX], uri[GW_ADDR_MAX + 8];
-	char *cid = NULL, *s = NULL;
-	struct isub *i;
-	int exp, fetch;
-
-	gw->pres->subscribe_in++;
-	if (sip_addr_of(m, 0, watcher, sizeof(watcher)) != 0 ||
-	    sip_addr_of(m, 2, target, sizeof(target)) != 0) {
-		sip_respond(gw, r, 400, NULL, NULL, NULL, NULL);
-		sip_req_free(r);
-		return;
-	}
-	gateway_stats(gw, r != NULL ? sip_req_meta(r)->community : "")->msg_in++;
-	if (ev == NULL || strncasecmp(ev, "presence", 8) != 0 ||
-	    (ev[8] != '\0' && ev[8] != ';' && ev[8] != ' ')) {
-		sip_respond(gw, r, 489, NULL, "Allow-Events: presence\r\n",
-		    NULL, NULL);
-		sip_req_free(r);
-		return;
-	}
-	if (!gw->conf->gateway.support_external_communities) {
-		sip_respond(gw, r, 403, NULL, NULL, NULL, NULL);
-		sip_req_free(r);
-		return;
-	}
-	exp = sip_expires(m, 3600);
-	if (exp > gw->set.sub_max_expires)
-		exp = gw->set.sub_max_expires;
-
-	if (totag != NULL) {		/* refresh or unsubscribe */
-		osip_call_id_to_str(m->call_id, &cid);
-		TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-			if (i->d.call_id && cid &&
-			    strcmp(i->d.call_id, cid) == 0 &&
-			    strcmp(i->d.local_tag, totag) == 0)
-				break;
-		osip_free(cid);
-		if (i == NULL || i->state != IS_ACTIVE) {
-			sip_respond(gw, r, 481, NULL, NULL, NULL, NULL);
-			sip_req_free(r);
-			return;
-		}
-		if (exp == 0) {
-			sip_respond(gw, r, 200, NULL, "Expires: 0\r\n", NULL,
-			    NULL);
-			sip_req_free(r);
-			isub_end(gw, i, NULL);
-			return;
-		}
-		i->expires = exp;
-		isub_arm(gw, i);
-		snprintf(uri, sizeof(uri), "Expires: %d\r\n", exp);
-		sip_respond(gw, r, 200, NULL, uri, NULL, NULL);
-		sip_req_free(r);
-		gw_trace(gw, "presence", i->watcher, "SUBSCRIBE refresh %s, "
-		    "expires %d", i->target, exp);
-		isub_notify(gw, i, 0, NULL);
-		return;
-	}
-	/* Expires: 0 on a new subscription is a fetch (RFC 6665 4.4.3):
-	 * 200, then one NOTIFY with the state and "terminated". */
-	fetch = exp == 0;
-	if (fetch)
-		exp = gw->set.sip_timeout;	/* bound if no state comes */
-	if (gw->set.max_subs_watcher > 0 &&
-	    isub_count(gw, watcher, NULL) >= gw->set.max_subs_watcher) {
-		log_warnx("presence: %s reached the limit of %d subscriptions",
-		    watcher, gw->set.max_subs_watcher);
-		gw->errors++;
-		sip_respond(gw, r, 403, NULL, NULL, NULL, NULL);
-		sip_req_free(r);
-		return;
-	}
-	if (gw->set.max_subs_domain > 0 && isub_count(gw, NULL,
-	    domain_of(watcher)) >= gw->set.max_subs_domain) {
-		log_warnx("presence: domain %s reached the limit of %d "
-		    "subscriptions", domain_of(watcher),
-		    gw->set.max_subs_domain);
-		gw->errors++;
-		sip_respond(gw, r, 503, NULL, "Retry-After: 60\r\n", NULL,
-		    NULL);
-		sip_req_free(r);
-		return;
-	}
-	if ((i = calloc(1, sizeof(*i))) == NULL)
-		fatal("calloc");
-	i->id = gw_next_id();
-	i->gw = gw;
-	gw_strlcpy(i->watcher, watcher, sizeof(i->watcher));
-	gw_strlcpy(i->target, target, sizeof(i->target));
-	gw_strlcpy(i->domain, sip_req_meta(r)->community[0] ?
-	    sip_req_meta(r)->community : domain_of(watcher), sizeof(i->domain));
-	i->expires = exp;
-	i->fetch = fetch;
-	i->state = IS_RESOLVING;
-	i->req = r;
-	/* Our side of the dialog: we are the notifier. */
-	osip_call_id_to_str(m->call_id, &s);
-	i->d.call_id = gw_strdup(s);
-	osip_free(s);
-	i->d.local_tag = gw_strdup(sip_req_to_tag(r));
-	snprintf(uri, sizeof(uri), "sip:%s", target);
-	i->d.local_uri = gw_strdup(uri);
-	snprintf(uri, sizeof(uri), "sip:%s", watcher);
-	i->d.remote_uri = gw_strdup(uri);
-	i->d.remote_tag = gw_strdup(sip_tag(m, 0) ? sip_tag(m, 0) : "");
-	i->d.remote_target = contact_uri(m);
-	i->d.route = route_set(m, 0);
-	TAILQ_INSERT_TAIL(&gw->pres->isubs, i, entry);
-	isub_arm(gw, i);
-	gw_trace(gw, "presence", watcher, "SUBSCRIBE to %s expires %d", target,
-	    exp);
-	convertid_to_id(gw, target, isub_target_cb, (void *)(uintptr_t)i->id);
-}
-
 /* ===================== the community server session ===================== */
 
 static void
@@ -1013,26 +628,11 @@ void
 presence_session(struct gateway *gw, int up)
 {
 	struct osub *o;
-	struct isub *i, *next;
 	struct timeval tv = { 5, 0 };
 	size_t k;
 
+	watchers_session(gw, up);
 	if (!up) {
-		/* External watchers see everyone offline until it is back. */
-		for (i = TAILQ_FIRST(&gw->pres->isubs); i != NULL; i = next) {
-			next = TAILQ_NEXT(i, entry);
-			if (i->state == IS_WATCHING) {
-				isub_fail(gw, i, 480, NULL);
-				continue;
-			}
-			if (i->state == IS_ACTIVE &&
-			    (!i->have_status || i->status != VPST_OFFLINE)) {
-				i->have_status = 1;
-				i->status = VPST_OFFLINE;
-				i->note[0] = '\0';
-				isub_notify(gw, i, 0, NULL);
-			}
-		}
 		/* Sametime watchers are re-announced by the server's resync. */
 		TAILQ_FOREACH(o, &gw->pres->osubs, entry) {
 			for (k = 0; k < o->nwatchers; k++)
@@ -1042,14 +642,7 @@ presence_session(struct gateway *gw, int up)
 		}
 		return;
 	}
-	/* Restore: every external watch, and the status of every external
-	 * user we still know. */
-	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-		if (i->state == IS_ACTIVE) {
-			i->req_id = gw_next_id();
-			vpg_watch_internal(gw, i->req_id, i->watcher,
-			    i->internal);
-		}
+	/* Restore the status of every external user we still know. */
 	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
 		if (o->have_status) {
 			o->have_status = 0;
@@ -1064,23 +657,18 @@ void
 presence_status(struct gateway *gw, struct evbuffer *b)
 {
 	struct osub *o;
-	struct isub *i;
 	size_t nos = 0, nw = 0, nis = 0;
 
 	TAILQ_FOREACH(o, &gw->pres->osubs, entry) {
 		nos++;
 		nw += o->nwatchers;
 	}
-	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-		nis++;
+	watchers_status(gw, NULL, &nis);
 	evbuffer_add_printf(b, "subscriptions out: %zu (Sametime watchers "
 	    "%zu)\nsubscriptions in: %zu\n", nos, nw, nis);
 	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
 		evbuffer_add_printf(b, "  out %s %s watchers %zu status "
 		    "0x%04x\n", o->ext, osub_state_names[o->state],
 		    o->nwatchers, o->have_status ? o->st.status : 0);
-	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-		evbuffer_add_printf(b, "  in %s -> %s (%s) expires in %lds\n",
-		    i->watcher, i->target, i->internal,
-		    (long)(i->expires_at - time(NULL)));
+	watchers_status(gw, b, NULL);
 }

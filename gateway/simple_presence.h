@@ -1,0 +1,33 @@
+/*
+ * Private to simple_presence.c (Sametime users watching external users:
+ * shared outgoing subscriptions) and simple_watchers.c (external users
+ * watching Sametime users: incoming subscriptions).
+ */
+#ifndef STSIP_SIMPLE_PRESENCE_H
+#define STSIP_SIMPLE_PRESENCE_H
+
+#include <sys/queue.h>
+
+struct osip_message;
+struct osub;
+struct isub;
+
+struct presence {
+	TAILQ_HEAD(, osub) osubs;
+	TAILQ_HEAD(, isub) isubs;
+	uint64_t	 subscribe_out, notify_in, subscribe_in, notify_out;
+	uint64_t	 refused;
+	struct event	*sweep;
+};
+
+/* simple_presence.c: helpers both use (malloc'd strings, or NULL) */
+const char *presence_domain_of(const char *addr);
+char	*presence_route_set(struct osip_message *, int reverse);
+char	*presence_contact_uri(struct osip_message *);
+
+/* simple_watchers.c */
+void	watchers_free(struct gateway *);
+void	watchers_session(struct gateway *, int up);
+void	watchers_status(struct gateway *, struct evbuffer *, size_t *n);
+
+#endif
