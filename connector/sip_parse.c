@@ -134,16 +134,23 @@ raw_scan(const char *raw, size_t len, struct scan *sc, hdr_cb cb, void *arg)
 			break;
 		}
 		if ((raw[pos] == ' ' || raw[pos] == '\t') && have) {
-			/* continuation of a folded header */
+			/* continuation of a folded header: its leading
+			 * white space becomes one SP (RFC 3261 7.3.1) */
+			size_t ws = 0;
+
+			while (ws < n && (raw[pos + ws] == ' ' ||
+			    raw[pos + ws] == '\t'))
+				ws++;
 			if (vlen + n + 2 > vcap) {
 				vcap = vlen + n + 64;
 				val = realloc(val, vcap);
 				if (val == NULL)
 					fatal("realloc");
 			}
-			val[vlen++] = ' ';
-			memcpy(val + vlen, raw + pos, n);
-			vlen += n;
+			if (vlen > 0 && ws < n)
+				val[vlen++] = ' ';
+			memcpy(val + vlen, raw + pos + ws, n - ws);
+			vlen += n - ws;
 			continue;
 		}
 		if (have && cb != NULL)
