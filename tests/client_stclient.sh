@@ -28,6 +28,23 @@ cc_cmd bob "status active back again"
 t_expect "alice sees bob active with text" "$T/alice.log" \
 	'^presence bob active back again$'
 
+# unwatch: no more updates until bob is watched again (then one snapshot).
+cc_cmd alice "unwatch bob"
+sleep 0.5
+cc_cmd bob "status away while unwatched"
+sleep 1
+cc_cmd alice "watch bob"
+t_expect "a new watch reports the current state" "$T/alice.log" \
+	'^presence bob away while unwatched$'
+sleep 0.5
+n=$(grep -c '^presence bob away while unwatched$' "$T/alice.log")
+[ "$n" = 1 ] && t_pass "no update reached alice while she did not watch" ||
+	t_fail "no update reached alice while she did not watch ($n lines)"
+cc_cmd bob "status active"
+cc_expect_new "watching again follows changes" alice \
+	"$(grep -n 'while unwatched' "$T/alice.log" | tail -1 | cut -d: -f1)" \
+	'^presence bob active$'
+
 # IM both ways, each with its "sent" receipt.
 cc_cmd alice "msg bob hello bob, how are you?"
 t_expect "alice's text is sent" "$T/alice.log" '^sent bob$'
