@@ -35,6 +35,7 @@ struct nsfconf;
 #define CS_MAX_WATCHES		8192	/* per session */
 #define CS_LOGIN_TIMEOUT	30	/* s from accept to LOGIN_ACK */
 #define CS_IDLE_TIMEOUT		600	/* s of silence before a drop */
+#define CS_CLOSE_TIMEOUT	5	/* s to flush a final message */
 
 enum cs_auth_mode { CS_AUTH_FILE, CS_AUTH_LDAP };
 enum cs_second_login { CS_SECOND_ALLOW, CS_SECOND_KICK };
@@ -51,6 +52,8 @@ struct cs_settings {
 	size_t			 max_frame;
 	size_t			 max_output;
 	int			 workers;
+	int			 login_timeout;	/* LoginTimeout, s */
+	int			 idle_timeout;	/* IdleTimeout, s */
 	/* LDAP */
 	char			*ldap_url;
 	int			 ldap_starttls;

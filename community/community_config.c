@@ -27,6 +27,8 @@ struct key {
 /* Sorted by section, then name (case-insensitive). */
 static const struct key keys[] = {
 	{ "community", "Auth", K_AUTH, O(auth), 0, 0 },
+	{ "community", "IdleTimeout", K_INT, O(idle_timeout), 1, 86400 },
+	{ "community", "LoginTimeout", K_INT, O(login_timeout), 1, 3600 },
 	{ "community", "MaxFrame", K_SIZE, O(max_frame), 1024, 16 << 20 },
 	{ "community", "MaxOutput", K_SIZE, O(max_output), 4096, 1 << 30 },
 	{ "community", "SecondLogin", K_SECOND, O(second_login), 0, 0 },
@@ -163,6 +165,8 @@ defaults(struct cs_settings *set)
 	set->max_frame = VP_FRAME_MAX_DEFAULT;
 	set->max_output = 1 << 20;
 	set->workers = 2;
+	set->login_timeout = CS_LOGIN_TIMEOUT;
+	set->idle_timeout = CS_IDLE_TIMEOUT;
 	set->ldap_filter = g_strdup("(uid=%u)");
 	set->ldap_id_attr = g_strdup("uid");
 	set->ldap_mail_attr = g_strdup("mail");

@@ -359,7 +359,7 @@ cs_login_done(struct vsess *s, struct cs_auth_job *job)
 	struct mwPutBuffer *p;
 	struct vsess *old, *next;
 	struct pres *pr;
-	struct timeval tv = { CS_IDLE_TIMEOUT, 0 };
+	struct timeval tv = { c->set.idle_timeout, 0 };
 	const char *id;
 
 	s->job = NULL;

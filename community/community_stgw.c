@@ -37,7 +37,7 @@ cs_stgw_login(struct vsess *s)
 	struct community *c = s->c;
 	struct mwMsgLoginAck ack;
 	struct mwPutBuffer *p;
-	struct timeval tv = { CS_IDLE_TIMEOUT, 0 };
+	struct timeval tv = { c->set.idle_timeout, 0 };
 	char *id;
 
 	/* The private key is not needed: auth data is ignored here. */

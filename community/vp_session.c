@@ -31,7 +31,7 @@ cs_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 {
 	struct community *c = arg;
 	struct vsess *s;
-	struct timeval tv = { CS_LOGIN_TIMEOUT, 0 };
+	struct timeval tv = { c->set.login_timeout, 0 };
 	char host[INET6_ADDRSTRLEN] = "?";
 
 	s = calloc(1, sizeof(*s));
@@ -133,7 +133,7 @@ void
 cs_sess_reject(struct vsess *s, uint32_t reason, const char *why)
 {
 	struct mwPutBuffer *p;
-	struct timeval tv = { 5, 0 };
+	struct timeval tv = { CS_CLOSE_TIMEOUT, 0 };
 
 	if (s->state == VS_DEAD || s->state == VS_CLOSING)
 		return;
@@ -362,7 +362,7 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct vsess *s = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	struct timeval tv = { CS_IDLE_TIMEOUT, 0 };
+	struct timeval tv = { s->c->set.idle_timeout, 0 };
 	struct mwMessage *m;
 	const uint8_t *body;
 	size_t len, blen, used;

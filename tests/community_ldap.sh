@@ -115,7 +115,7 @@ cs_restart() {	# cs_restart URL STARTTLS
 	ldap_settings "$1" "$2"
 	cs_write_conf
 	t_start community "$STCOMMUNITY" -D -v -c "$T/conf"
-	t_wait_tcp "$CS_ADDR" "$CS_PORT" 15 || t_fail "stcommunity restarts"
+	cs_wait_started || t_fail "stcommunity restarts"
 }
 
 # 3. Without StartTLS the directory refuses the bind (it requires TLS):

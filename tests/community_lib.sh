@@ -54,7 +54,17 @@ cs_start() {
 	done
 	cs_write_conf
 	t_start community "$STCOMMUNITY" -D -v -c "$T/conf"
-	t_wait_tcp "$CS_ADDR" "$CS_PORT" 15
+	cs_wait_started
+}
+
+# cs_wait_started: our server listens (not another test's on this subnet).
+cs_wait_started() {
+	t_wait_tcp "$CS_ADDR" "$CS_PORT" 15 || return 1
+	if ! t_wait_grep "$T/community.log" 'stcommunity ready' 10 ||
+	    ! kill -0 "$(t_pid community)" 2>/dev/null; then
+		t_log "stcommunity did not start: $(tail -3 "$T/community.log")"
+		return 1
+	fi
 }
 
 # cs_stop: SIGTERM the server; it must exit 0 promptly, with no sanitizer

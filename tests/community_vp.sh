@@ -150,7 +150,9 @@ t_expect "dave gets bob's IM" "$T/d.out" '^im bob hello dave$'
 cmd d "stall"
 sleep 0.2
 TEXT=$(head -c 3000 /dev/zero | tr '\0' x)
-for i in $(seq 1 4000); do printf 'msg dave %s\n' "$TEXT"; done >&"${T_FD[b]}"
+for i in $(seq 1 4000); do printf 'msg dave %s\n' "$TEXT"; done >"$T/flood.txt"
+# bounded: a dead reader must not hang the test
+timeout 30 cat "$T/flood.txt" >"$T/b.in"
 t_expect "the stalled client is dropped" "$T/community.log" \
 	'dave: closed: output buffer full' 20
 cmd b "status 60 done"
@@ -179,7 +181,7 @@ StorageDir = $T/storage
 SecondLogin = kick"
 cs_write_conf
 t_start community "$STCOMMUNITY" -D -v -c "$T/conf"
-t_wait_tcp "$CS_ADDR" "$CS_PORT" 15 || t_fail "stcommunity restarts"
+cs_wait_started || t_fail "stcommunity restarts"
 login k1 alice
 t_expect "alice logs in after restart" "$T/k1.out" '^loggedin alice$'
 cmd k1 "load 0"
@@ -189,11 +191,32 @@ t_expect "kick: the second login succeeds" "$T/k2.out" '^loggedin alice$'
 t_expect "kick: the first is closed with 0x80000227" "$T/k1.out" '^closed 0x80000227$'
 cs_stop
 
-# Out of descriptors: the server pauses accepting, and recovers.
+# Timeouts: no login in time, and silence after the login.
 mv "$T/community.log" "$T/community-2.log"
+CS_SETTINGS="[community]
+UsersFile = $T/users
+StorageDir = $T/storage
+LoginTimeout = 1
+IdleTimeout = 2"
+cs_write_conf
+t_start community "$STCOMMUNITY" -D -c "$T/conf"
+cs_wait_started || t_fail "stcommunity restarts"
+exec {slow}<>"/dev/tcp/$CS_ADDR/$CS_PORT"
+t_expect "a connection that does not log in is closed" "$T/community.log" \
+	'closed: no login in time' 5
+exec {slow}>&-
+login i1 alice
+t_expect "alice logs in" "$T/i1.out" '^loggedin alice$'
+t_expect "a silent client is closed" "$T/community.log" \
+	'alice: closed: idle timeout' 6
+t_expect "... and sees its connection end" "$T/i1.out" '^closed eof$'
+cs_stop
+
+# Out of descriptors: the server pauses accepting, and recovers.
+mv "$T/community.log" "$T/community-3.log"
 t_start community bash -c "ulimit -n 48 && exec \"\$0\" -D -c \"\$1\"" \
 	"$STCOMMUNITY" "$T/conf"
-t_wait_tcp "$CS_ADDR" "$CS_PORT" 15 || t_fail "stcommunity restarts"
+cs_wait_started || t_fail "stcommunity restarts"
 FDS=()
 for i in $(seq 1 60); do
 	exec {fd}<>"/dev/tcp/$CS_ADDR/$CS_PORT" 2>/dev/null && FDS+=("$fd")
