@@ -393,14 +393,40 @@ step_connect(struct diag *d, const struct dns_target *t)
 	return 0;
 }
 
+/* Content-Length of a header block (also the compact "l"); 0 if none. */
+static size_t
+header_body_len(const char *h)
+{
+	const char *p;
+	long v;
+
+	for (p = strchr(h, '\n'); p != NULL; p = strchr(p + 1, '\n')) {
+		if (strncasecmp(p + 1, "Content-Length", 14) == 0)
+			p += 15;
+		else if (strncasecmp(p + 1, "l", 1) == 0 &&
+		    (p[2] == ':' || p[2] == ' ' || p[2] == '\t'))
+			p += 2;
+		else
+			continue;
+		p += strspn(p, " \t");
+		if (*p != ':')
+			continue;
+		v = strtol(p + 1, NULL, 10);
+		return v > 0 && v < 65536 ? (size_t)v : 0;
+	}
+	return 0;
+}
+
+/* Answers on the stream: whole messages (headers and body), the status
+ * line of the first final one kept. */
 static void
 stream_read_cb(struct tls_stream *s, void *arg)
 {
 	struct diag *d = arg;
 	struct evbuffer *in = tls_stream_input(s);
 	struct evbuffer_ptr p;
-	size_t n;
-	char *line;
+	char hdr[8192];
+	size_t hlen, blen;
 	int code;
 
 	for (;;) {
@@ -414,21 +440,28 @@ stream_read_cb(struct tls_stream *s, void *arg)
 			evbuffer_drain(in, 2);
 		}
 		p = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-		if (p.pos < 0)
+		if (p.pos < 0) {
+			if (evbuffer_get_length(in) >= sizeof(hdr))
+				evbuffer_drain(in, evbuffer_get_length(in));
 			return;
-		line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF_STRICT);
-		if (line == NULL)
-			return;
-		/* headers of this message: drop them (a body is not expected
-		 * on an OPTIONS answer the diagnosis cares about) */
-		evbuffer_drain(in, (size_t)p.pos + 4 - (n + 2));
-		if (sscanf(line, "SIP/2.0 %d", &code) == 1 && code >= 200) {
-			snprintf(d->resp, sizeof(d->resp), "%.200s",
-			    line + 8);
+		}
+		hlen = (size_t)p.pos + 4;
+		if (hlen >= sizeof(hdr)) {	/* not an answer we can use */
+			evbuffer_drain(in, hlen);
+			continue;
+		}
+		evbuffer_copyout(in, hdr, hlen);
+		hdr[hlen] = '\0';
+		blen = header_body_len(hdr);
+		if (evbuffer_get_length(in) < hlen + blen)
+			return;			/* the body is still coming */
+		evbuffer_drain(in, hlen + blen);
+		hdr[strcspn(hdr, "\r\n")] = '\0';
+		if (sscanf(hdr, "SIP/2.0 %d", &code) == 1 && code >= 200) {
+			snprintf(d->resp, sizeof(d->resp), "%.200s", hdr + 8);
 			d->code = code;
 			d->done = 1;
 		}
-		free(line);
 	}
 }
 
