@@ -17,64 +17,27 @@
 #include "log.h"
 #include "stgw_proto.h"
 #include "vp_codec.h"
+#include "vp_gateway.h"
 
 /*
  * One TCP connection: HANDSHAKE, LOGIN (login type STGW), the control
  * channel, then STGW messages and IM channels.  When it ends, every
  * channel ends with it, the modules are told (presence_session), and we
  * reconnect with a capped exponential backoff; the server's resync and
- * presence_session(up) restore every watch.
+ * presence_session(up) restore every watch.  IM channels are in vp_im.c.
  */
-enum vpg_state { VG_DOWN, VG_CONNECTING, VG_HANDSHAKE, VG_LOGIN, VG_CONTROL,
-    VG_UP };
 static const char *const vg_names[] = { "down", "connecting", "handshake",
     "login", "control channel", "up" };
-
-struct im_send {
-	int		 typing;	/* -1 text, 0 typing, 1 stopped */
-	char		*text;
-	uint32_t	 tag;
-};
-
-struct im_chan {
-	TAILQ_ENTRY(im_chan) entry;
-	uint32_t	 id;
-	int		 ours;		/* we created it (external -> internal) */
-	int		 open;
-	char		 ext[GW_ADDR_MAX];	/* bare address */
-	char		 internal[GW_ADDR_MAX];
-	struct im_send	*queue;		/* waiting for the accept */
-	size_t		 nqueue;
-	uint32_t	*await;		/* tags waiting for IM_RESULT */
-	size_t		 nawait;
-};
-
-struct vp_gateway {
-	struct gateway	*gw;
-	enum vpg_state	 state;
-	struct bufferevent *bev;
-	struct event	*retry, *keepalive;
-	int		 backoff;
-	uint32_t	 ctl_chan;
-	uint32_t	 next_chan;
-	char		 host[256];
-	uint16_t	 port;
-	time_t		 since;
-	uint64_t	 sessions, im_in, im_out;
-	char		 last_error[128];
-	TAILQ_HEAD(, im_chan) chans;
-};
-
 static void vpg_connect(struct vp_gateway *);
 
-static const char *
-strip_ext(const char *id)
+const char *
+vpg_strip_ext(const char *id)
 {
 	return vp_is_external(id) ? id + strlen(STGW_EXTERNAL_PREFIX) : id;
 }
 
-static void
-send_put(struct vp_gateway *v, struct mwPutBuffer *p)
+void
+vpg_send_put(struct vp_gateway *v, struct mwPutBuffer *p)
 {
 	struct mwOpaque o;
 
@@ -82,236 +45,6 @@ send_put(struct vp_gateway *v, struct mwPutBuffer *p)
 	if (v->bev != NULL)
 		bufferevent_write(v->bev, o.data, o.len);
 	mwOpaque_clear(&o);
-}
-
-/* ---- IM channels ---- */
-
-static struct im_chan *
-chan_find(struct vp_gateway *v, uint32_t id)
-{
-	struct im_chan *c;
-
-	TAILQ_FOREACH(c, &v->chans, entry)
-		if (c->id == id)
-			return c;
-	return NULL;
-}
-
-/* Every message still waiting on c gets code (the channel is over). */
-static void
-chan_fail_all(struct vp_gateway *v, struct im_chan *c, uint32_t code)
-{
-	size_t i;
-
-	for (i = 0; i < c->nqueue; i++) {
-		if (c->queue[i].tag)
-			message_in_result(v->gw, c->queue[i].tag, code);
-		free(c->queue[i].text);
-	}
-	c->nqueue = 0;
-	for (i = 0; i < c->nawait; i++)
-		if (c->await[i])
-			message_in_result(v->gw, c->await[i], code);
-	c->nawait = 0;
-}
-
-static void
-chan_free(struct vp_gateway *v, struct im_chan *c, uint32_t code)
-{
-	TAILQ_REMOVE(&v->chans, c, entry);
-	chan_fail_all(v, c, code);
-	free(c->queue);
-	free(c->await);
-	free(c);
-}
-
-static void
-im_put(struct vp_gateway *v, struct im_chan *c, const struct im_send *s)
-{
-	struct mwPutBuffer *p = mwPutBuffer_new(), *out;
-	struct mwOpaque data, empty = { 0, NULL };
-
-	if (s->typing < 0) {
-		guint32_put(p, VP_IM_TEXT);
-		mwString_put(p, s->text);
-	} else {
-		guint32_put(p, VP_IM_DATA);
-		guint32_put(p, VP_IM_DATA_TYPING);
-		guint32_put(p, s->typing ? 1 : 0);
-		mwOpaque_put(p, &empty);
-	}
-	mwPutBuffer_finalize(&data, p);
-	out = mwPutBuffer_new();
-	vp_put_send(out, c->id, VP_IM_MSG, data.data, data.len);
-	mwOpaque_clear(&data);
-	send_put(v, out);
-	/* The server answers IM_RESULT for every send on our channels. */
-	c->await = reallocarray(c->await, c->nawait + 1, sizeof(uint32_t));
-	if (c->await == NULL)
-		fatal("reallocarray");
-	c->await[c->nawait++] = s->tag;
-	v->im_out++;
-}
-
-int
-vpg_im_send(struct gateway *gw, const char *ext, const char *internal_id,
-    int typing, const char *text, uint32_t tag)
-{
-	struct vp_gateway *v = gw->vpg;
-	struct im_chan *c;
-	struct im_send s;
-	char eid[GW_ADDR_MAX + 4];
-
-	if (v->state != VG_UP)
-		return -1;
-	s.typing = typing ? (text[0] == '1' ? 0 : 1) : -1;
-	s.text = gw_strdup(typing ? "" : text);
-	s.tag = tag;
-	TAILQ_FOREACH(c, &v->chans, entry)
-		if (c->ours && strcasecmp(c->ext, ext) == 0 &&
-		    strcmp(c->internal, internal_id) == 0)
-			break;
-	if (c == NULL) {
-		struct mwPutBuffer *p, *a;
-		struct mwLoginInfo creator;
-		struct mwOpaque addtl;
-		char login[32];
-
-		if (typing) {
-			/* Typing alone does not open a conversation. */
-			free(s.text);
-			return 0;
-		}
-		p = mwPutBuffer_new();
-		if ((c = calloc(1, sizeof(*c))) == NULL)
-			fatal("calloc");
-		c->id = v->next_chan++;
-		if (v->next_chan & 0x80000000)
-			v->next_chan = 2;
-		c->ours = 1;
-		gw_strlcpy(c->ext, ext, sizeof(c->ext));
-		gw_strlcpy(c->internal, internal_id, sizeof(c->internal));
-		TAILQ_INSERT_TAIL(&v->chans, c, entry);
-		snprintf(eid, sizeof(eid), STGW_EXTERNAL_PREFIX "%s", ext);
-		snprintf(login, sizeof(login), "stgw-x%u", c->id);
-		memset(&creator, 0, sizeof(creator));
-		creator.login_id = login;
-		creator.type = STGW_LOGIN_TYPE;
-		creator.user_id = eid;
-		creator.user_name = (char *)ext;
-		a = mwPutBuffer_new();
-		guint32_put(a, 1);
-		guint32_put(a, VP_IM_PLAIN);
-		mwPutBuffer_finalize(&addtl, a);
-		vp_put_create(p, c->id, internal_id, VP_SRVC_IM, VP_SRVC_IM, 3,
-		    &addtl, &creator);
-		mwOpaque_clear(&addtl);
-		send_put(v, p);
-	}
-	if (!c->open) {
-		c->queue = reallocarray(c->queue, c->nqueue + 1, sizeof(s));
-		if (c->queue == NULL)
-			fatal("reallocarray");
-		c->queue[c->nqueue++] = s;
-		return 0;
-	}
-	im_put(v, c, &s);
-	free(s.text);
-	return 0;
-}
-
-void
-vpg_im_failed(struct gateway *gw, uint32_t chan, uint32_t reason)
-{
-	struct vp_gateway *v = gw->vpg;
-	struct im_chan *c = chan_find(v, chan);
-	struct mwPutBuffer *p;
-
-	if (c == NULL || v->state != VG_UP)
-		return;
-	/* The sender's client shows an error for the closed conversation. */
-	p = mwPutBuffer_new();
-	vp_put_destroy(p, chan, reason);
-	send_put(v, p);
-	chan_free(v, c, STGW_ERR_USER_OFFLINE);
-}
-
-static void
-on_im_create(struct vp_gateway *v, struct mwMsgChannelCreate *m)
-{
-	struct gateway *gw = v->gw;
-	struct mwPutBuffer *p = mwPutBuffer_new(), *a;
-	struct mwLoginInfo acc;
-	struct mwOpaque addtl;
-	struct im_chan *c;
-	const char *target = m->target.user, *from = m->creator.user_id;
-
-	if (!vp_is_external(target) || !m->creator_flag || from == NULL ||
-	    !gw->conf->gateway.support_external_communities) {
-		vp_put_destroy(p, m->channel, STGW_ERR_NO_SUCH_USER);
-		send_put(v, p);
-		return;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("calloc");
-	c->id = m->channel;
-	c->open = 1;
-	gw_strlcpy(c->ext, strip_ext(target), sizeof(c->ext));
-	gw_strlcpy(c->internal, from, sizeof(c->internal));
-	TAILQ_INSERT_TAIL(&v->chans, c, entry);
-	memset(&acc, 0, sizeof(acc));
-	acc.login_id = "stgw-gateway";
-	acc.type = STGW_LOGIN_TYPE;
-	acc.user_id = (char *)target;
-	acc.user_name = c->ext;
-	a = mwPutBuffer_new();
-	guint32_put(a, 1);
-	guint32_put(a, VP_IM_PLAIN);
-	mwPutBuffer_finalize(&addtl, a);
-	vp_put_accept(p, m->channel, m->service, m->proto_type, m->proto_ver,
-	    &addtl, &acc);
-	mwOpaque_clear(&addtl);
-	send_put(v, p);
-	gw_trace(gw, "message", from, "IM channel to %s opened", c->ext);
-}
-
-static void
-on_im_send(struct vp_gateway *v, struct im_chan *c, struct mwMsgChannelSend *m)
-{
-	struct mwGetBuffer *b;
-	guint32 kind = 0, dtype = 0, sub = 0;
-	char *text = NULL;
-	struct mwOpaque data = { 0, NULL };
-
-	if (m->type != VP_IM_MSG)
-		return;
-	b = mwGetBuffer_wrap(&m->data);
-	guint32_get(b, &kind);
-	if (kind == VP_IM_TEXT) {
-		mwString_get(b, &text);
-		if (!mwGetBuffer_error(b)) {
-			v->im_in++;
-			message_out(v->gw, c->id, c->internal, c->ext, MSG_TEXT,
-			    text ? text : "", text ? strlen(text) : 0);
-		}
-	} else if (kind == VP_IM_DATA) {
-		guint32_get(b, &dtype);
-		guint32_get(b, &sub);
-		mwOpaque_get(b, &data);
-		if (!mwGetBuffer_error(b)) {
-			if (dtype == VP_IM_DATA_TYPING)
-				message_out(v->gw, c->id, c->internal, c->ext,
-				    sub == 0 ? MSG_TYPING : MSG_STOPPED, "", 0);
-			else if (dtype == VP_IM_DATA_HTML) {
-				v->im_in++;
-				message_out(v->gw, c->id, c->internal, c->ext,
-				    MSG_HTML, (const char *)data.data, data.len);
-			}
-		}
-	}
-	g_free(text);
-	mwOpaque_clear(&data);
-	mwGetBuffer_free(b);
 }
 
 /* ---- the control channel ---- */
@@ -327,7 +60,7 @@ stgw_send(struct vp_gateway *v, struct vp_stgw *m)
 	p = mwPutBuffer_new();
 	vp_put_send(p, v->ctl_chan, m->type, o.data, o.len);
 	mwOpaque_clear(&o);
-	send_put(v, p);
+	vpg_send_put(v, p);
 }
 
 int
@@ -402,10 +135,7 @@ static void
 on_stgw(struct vp_gateway *v, struct mwMsgChannelSend *cs)
 {
 	struct gateway *gw = v->gw;
-	struct im_chan *c;
 	struct vp_stgw m;
-	size_t i;
-	uint32_t tag;
 
 	if (vp_stgw_decode(cs->type, &cs->data, &m) != 0) {
 		log_warnx("vp: STGW message 0x%04x from the server not "
@@ -418,28 +148,21 @@ on_stgw(struct vp_gateway *v, struct mwMsgChannelSend *cs)
 		if (m.ext == NULL || m.user == NULL || !vp_is_external(m.ext))
 			break;
 		if (m.type == STGW_MSG_WATCH_START)
-			presence_watch_start(gw, strip_ext(m.ext), m.user);
+			presence_watch_start(gw, vpg_strip_ext(m.ext), m.user);
 		else
-			presence_watch_stop(gw, strip_ext(m.ext), m.user);
+			presence_watch_stop(gw, vpg_strip_ext(m.ext), m.user);
 		break;
 	case STGW_MSG_INTERNAL_STATUS:
 		if (m.ext == NULL || m.user == NULL)
 			break;
-		presence_internal_status(gw, strip_ext(m.ext), m.user,
+		presence_internal_status(gw, vpg_strip_ext(m.ext), m.user,
 		    m.status.status, m.status.desc);
 		break;
 	case STGW_MSG_WATCH_INTERNAL_RESULT:
 		presence_watch_internal_result(gw, m.id, m.code);
 		break;
 	case STGW_MSG_IM_RESULT:
-		if ((c = chan_find(v, m.id)) == NULL || c->nawait == 0)
-			break;
-		tag = c->await[0];
-		for (i = 1; i < c->nawait; i++)
-			c->await[i - 1] = c->await[i];
-		c->nawait--;
-		if (tag)
-			message_in_result(gw, tag, m.code);
+		vpim_result(v, m.id, m.code);
 		break;
 	case STGW_MSG_RESOLVE_RESULT:
 		convertid_stgw_result(gw, m.id, m.code, m.user, m.mail);
@@ -462,7 +185,6 @@ static void
 vpg_drop(struct vp_gateway *v, const char *why)
 {
 	struct gateway *gw = v->gw;
-	struct im_chan *c;
 	struct timeval tv;
 	int was_up = v->state == VG_UP;
 
@@ -474,8 +196,7 @@ vpg_drop(struct vp_gateway *v, const char *why)
 	evtimer_del(v->keepalive);
 	v->state = VG_DOWN;
 	v->ctl_chan = 0;
-	while ((c = TAILQ_FIRST(&v->chans)) != NULL)
-		chan_free(v, c, STGW_ERR_USER_OFFLINE);
+	vpim_drop_all(v, 1);
 	v->backoff = v->backoff ? v->backoff * 2 : 1;
 	if (v->backoff > gw->set.backoff_max)
 		v->backoff = gw->set.backoff_max;
@@ -495,7 +216,6 @@ static void
 on_message(struct vp_gateway *v, struct mwMessage *m)
 {
 	struct gateway *gw = v->gw;
-	struct im_chan *c;
 
 	switch (m->type) {
 	case mwMessage_HANDSHAKE_ACK: {
@@ -516,7 +236,7 @@ on_message(struct vp_gateway *v, struct mwMessage *m)
 		p = mwPutBuffer_new();
 		vp_msg_encode(p, &lg.head);
 		mwOpaque_clear(&lg.auth_data);
-		send_put(v, p);
+		vpg_send_put(v, p);
 		v->state = VG_LOGIN;
 		break;
 	}
@@ -535,7 +255,7 @@ on_message(struct vp_gateway *v, struct mwMessage *m)
 		vp_put_create(p, v->ctl_chan, gw->set.session_name,
 		    STGW_SERVICE, STGW_SERVICE, STGW_VERSION, &addtl, NULL);
 		mwOpaque_clear(&addtl);
-		send_put(v, p);
+		vpg_send_put(v, p);
 		v->state = VG_CONTROL;
 		gw_trace(gw, "vp", gw->set.session_name, "logged in to %s:%u "
 		    "as trusted server application", v->host, v->port);
@@ -554,17 +274,8 @@ on_message(struct vp_gateway *v, struct mwMessage *m)
 			log_info("vp: session with %s:%u up (STGW version %d)",
 			    v->host, v->port, STGW_VERSION);
 			presence_session(gw, 1);
-		} else if ((c = chan_find(v, m->channel)) != NULL && c->ours &&
-		    !c->open) {
-			size_t i;
-
-			c->open = 1;
-			for (i = 0; i < c->nqueue; i++) {
-				im_put(v, c, &c->queue[i]);
-				free(c->queue[i].text);
-			}
-			c->nqueue = 0;
-		}
+		} else
+			vpim_accepted(v, m->channel);
 		break;
 	case mwMessage_CHANNEL_CREATE: {
 		struct mwMsgChannelCreate *cc = (void *)m;
@@ -573,17 +284,17 @@ on_message(struct vp_gateway *v, struct mwMessage *m)
 			struct mwPutBuffer *p = mwPutBuffer_new();
 
 			vp_put_destroy(p, cc->channel, VP_ERR_NO_SUPPORT);
-			send_put(v, p);
+			vpg_send_put(v, p);
 			break;
 		}
-		on_im_create(v, cc);
+		vpim_create(v, cc);
 		break;
 	}
 	case mwMessage_CHANNEL_SEND:
 		if (m->channel == v->ctl_chan && v->state == VG_UP)
 			on_stgw(v, (struct mwMsgChannelSend *)m);
-		else if ((c = chan_find(v, m->channel)) != NULL)
-			on_im_send(v, c, (struct mwMsgChannelSend *)m);
+		else
+			vpim_send(v, m->channel, (struct mwMsgChannelSend *)m);
 		break;
 	case mwMessage_CHANNEL_DESTROY: {
 		uint32_t reason = ((struct mwMsgChannelDestroy *)m)->reason;
@@ -596,11 +307,7 @@ on_message(struct vp_gateway *v, struct mwMessage *m)
 			vpg_drop(v, why);
 			return;
 		}
-		if ((c = chan_find(v, m->channel)) != NULL)
-			chan_free(v, c, reason == STGW_ERR_NO_SUCH_USER ||
-			    reason == STGW_ERR_BLOCKED ||
-			    reason == STGW_ERR_DND ? reason :
-			    STGW_ERR_USER_OFFLINE);
+		vpim_destroyed(v, m->channel, reason);
 		break;
 	}
 	default:
@@ -663,7 +370,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		hs.local_host = v->gw->set.name;
 		p = mwPutBuffer_new();
 		vp_msg_encode(p, &hs.head);
-		send_put(v, p);
+		vpg_send_put(v, p);
 		v->state = VG_HANDSHAKE;
 		return;
 	}
@@ -761,18 +468,10 @@ void
 vpg_free(struct gateway *gw)
 {
 	struct vp_gateway *v = gw->vpg;
-	struct im_chan *c;
 
 	if (v == NULL)
 		return;
-	while ((c = TAILQ_FIRST(&v->chans)) != NULL) {
-		TAILQ_REMOVE(&v->chans, c, entry);
-		while (c->nqueue > 0)
-			free(c->queue[--c->nqueue].text);
-		free(c->queue);
-		free(c->await);
-		free(c);
-	}
+	vpim_drop_all(v, 0);
 	if (v->bev)
 		bufferevent_free(v->bev);
 	event_free(v->retry);
@@ -809,11 +508,8 @@ void
 vpg_status(struct gateway *gw, struct evbuffer *b)
 {
 	struct vp_gateway *v = gw->vpg;
-	struct im_chan *c;
-	size_t n = 0;
+	size_t n = vpim_count(v);
 
-	TAILQ_FOREACH(c, &v->chans, entry)
-		n++;
 	evbuffer_add_printf(b, "community server: %s:%u session \"%s\" %s",
 	    v->host, v->port, gw->set.session_name, vg_names[v->state]);
 	if (v->state == VG_UP)
