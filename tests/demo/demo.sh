@@ -13,7 +13,9 @@
 #   demo.sh --stop DIR      stop a detached demo
 #
 # Binaries come from $top_builddir (default: the source tree, as after
-# ./quickstart build).
+# ./quickstart build).  STSIP_DEMO_NET=127.X.Y moves it off 127.0.0.x
+# (tests/federation_demo.sh does); STSIP_DEMO_KEEP=1 keeps the state of a
+# finished run.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$here/../.." && pwd)}"
