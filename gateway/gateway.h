@@ -26,9 +26,7 @@
 #include "simple_pidf.h"
 
 struct osip_message;
-struct gw_link;
 struct gw_sipreq;
-struct gw_isub;
 struct evbuffer;
 
 #define GW_NAME_MAX		256

@@ -47,6 +47,7 @@ struct osub {
 	struct event	*timer;
 	int		 backoff;
 	int		 unsub_sent;		/* Expires: 0 is on its way */
+	int		 expires;		/* what we ask for */
 	int		 have_status;
 	struct pidf_status st;
 };
@@ -303,8 +304,25 @@ osub_resp_cb(struct gateway *gw, int status, osip_message_t *resp, void *arg)
 		osub_subscribe(gw, o);		/* the dialog is gone: anew */
 		return;
 	}
+	if (status == 423 && resp != NULL) {
+		/* Interval Too Brief: once more with the peer's minimum. */
+		const char *v = sip_header(resp, "min-expires");
+		int min = v != NULL ? atoi(v) : 0;
+
+		if (min > o->expires && min <= 86400) {
+			o->expires = min;
+			sip_dialog_clear(&o->d);
+			o->state = OS_WAIT;
+			osub_subscribe(gw, o);
+			return;
+		}
+	}
+	/* Refusals, and what we cannot answer (authentication, methods):
+	 * offline and no retry, so that a peer cannot make us loop. */
 	if (status == 403 || status == 404 || status == 489 || status == 603 ||
-	    status == 604 || status == 606 || status == 400 || status == 488) {
+	    status == 604 || status == 606 || status == 400 || status == 488 ||
+	    status == 401 || status == 407 || status == 405 || status == 501 ||
+	    status == 420 || status == 423) {
 		osub_refuse(gw, o, status, resp && resp->reason_phrase ?
 		    resp->reason_phrase : "");
 		return;
@@ -321,7 +339,7 @@ static void
 osub_subscribe(struct gateway *gw, struct osub *o)
 {
 	char extra[256], uri[GW_ADDR_MAX + 8];
-	int exp = o->state == OS_ENDING ? 0 : gw->set.sub_expires;
+	int exp = o->state == OS_ENDING ? 0 : o->expires;
 
 	if (o->state == OS_ENDING)
 		o->unsub_sent = 1;
@@ -424,6 +442,7 @@ presence_watch_start(struct gateway *gw, const char *ext, const char *watcher)
 		fatal("calloc");
 	o->id = gw_next_id();
 	o->gw = gw;
+	o->expires = gw->set.sub_expires;
 	gw_strlcpy(o->ext, ext, sizeof(o->ext));
 	o->watchers = calloc(1, sizeof(char *));
 	o->watchers[0] = gw_strdup(watcher);

@@ -216,8 +216,8 @@ on_sip(const char *msg)
 		int code = P.answer ? P.answer : 200;
 
 		P.answer = 0;
-		snprintf(v, sizeof(v), "Expires: %d\r\nContact: <sip:x@127.0.0."
-		    "99>\r\n", P.expires);
+		snprintf(v, sizeof(v), code == 423 ? "Min-Expires: 7200\r\n" :
+		    "Expires: %d\r\nContact: <sip:x@127.0.0.99>\r\n", P.expires);
 		respond(msg, code, v, "peertag");
 		if (code != 200)
 			return;
