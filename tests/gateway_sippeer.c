@@ -28,6 +28,7 @@
  *	unsubscribe		Expires: 0 in the dialog of our last SUBSCRIBE
  *	composing FROM TO active|idle	an RFC 3994 isComposing MESSAGE
  *	bigmessage FROM TO N	a MESSAGE with an N-byte body
+ *	garbage			malformed and hostile SIP, one frame each
  *	notify BASIC ACT NOTE	NOTIFY on the last subscription we accepted
  *				(BASIC open|closed, ACT none|away|busy)
  *	answer CODE		answer the next MESSAGE/SUBSCRIBE with CODE
@@ -383,6 +384,59 @@ stdin_cb(evutil_socket_t fd, short ev, void *arg)
 				free(m2);
 			}
 			free(big);
+		} else if (strcmp(line, "garbage") == 0) {
+			static const char *const bad[] = {
+			    "",
+			    "MESSAGE sip:a@b SIP/2.0\r\n\r\n",
+			    "\x01\x02\xff\xfe garbage \x80\x81",
+			    "SUBSCRIBE sip:alice@alpha.example SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP x;branch=z9hG4bKg1\r\n"
+			    "From: <sip:x@beta.example>;tag=1\r\n"
+			    "To: <sip:alice@alpha.example>;tag=nosuch\r\n"
+			    "Call-ID: g1\r\nCSeq: 1 SUBSCRIBE\r\n"
+			    "Event: presence\r\nExpires: -5\r\n"
+			    "Content-Length: 0\r\n\r\n",
+			    "NOTIFY sip:alice@alpha.example SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP x;branch=z9hG4bKg2\r\n"
+			    "From: <sip:x@beta.example>;tag=1\r\n"
+			    "To: <sip:alice@alpha.example>;tag=nosuch\r\n"
+			    "Call-ID: g2\r\nCSeq: 1 NOTIFY\r\n"
+			    "Event: presence\r\nContent-Type: application/"
+			    "pidf+xml\r\nContent-Length: 60\r\n\r\n<!DOCTYPE"
+			    " x [<!ENTITY a \"aaaaaaaaaa\">]><presence>&a;"
+			    "</presence>",
+			    "MESSAGE sip:alice@alpha.example SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP x;branch=z9hG4bKg3\r\n"
+			    "From: <sip:x@beta.example>;tag=1\r\n"
+			    "To: <sip:alice@alpha.example>\r\n"
+			    "Call-ID: g3\r\nCSeq: 1 MESSAGE\r\n"
+			    "Content-Type: message/cpim\r\n"
+			    "Content-Length: 5\r\n\r\nFrom:",
+			    "MESSAGE sip:alice@alpha.example SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP x;branch=z9hG4bKg4\r\n"
+			    "From: <sip:beta.example>;tag=1\r\n"
+			    "To: <sip:alice@alpha.example>\r\n"
+			    "Call-ID: g4\r\nCSeq: 1 MESSAGE\r\n"
+			    "Content-Length: 0\r\n\r\n",
+			    "SIP/2.0 200 OK\r\nCSeq: 1 MESSAGE\r\n"
+			    "Content-Length: 0\r\n\r\n",
+			    "SIP/2.0 200 OK\r\n"
+			    "Via: SIP/2.0/UDP x;branch=z9hG4bKnotours\r\n"
+			    "From: <sip:x@beta.example>;tag=1\r\n"
+			    "To: <sip:alice@alpha.example>;tag=2\r\n"
+			    "Call-ID: g5\r\nCSeq: 1 SUBSCRIBE\r\n"
+			    "Content-Length: 0\r\n\r\n",
+			    "INVITE sip:alice@alpha.example SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP x;branch=z9hG4bKg6\r\n"
+			    "From: <sip:x@beta.example>;tag=1\r\n"
+			    "To: <sip:alice@alpha.example>\r\n"
+			    "Call-ID: g6\r\nCSeq: 1 INVITE\r\n"
+			    "Content-Length: 0\r\n\r\n",
+			};
+			size_t k;
+
+			for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+				send_sip(bad[k], 1);
 		} else if (strcmp(line, "unsubscribe") == 0) {
 			snprintf(msg, sizeof(msg), "SUBSCRIBE sip:%s SIP/2.0\r\n"
 			    "Via: SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKu"

@@ -105,6 +105,19 @@ t_expect "unanswered MESSAGE reaches the peer" "$T/peer.log" "^body anyone there
 t_expect "no answer within SipTimeout -> dave gets an error" "$T/dave.log" \
 	"^error @E bob@beta.example" 6
 
+# Malformed and hostile SIP from the link: answered or dropped, the
+# gateway keeps serving.
+gw_peer garbage
+t_expect "in-dialog SUBSCRIBE for no dialog: 481" "$T/peer.log" "^resp SUBSCRIBE 481"
+t_expect "NOTIFY with a DOCTYPE for no dialog: 481" "$T/peer.log" "^resp NOTIFY 481"
+t_expect "broken message/cpim: 400" "$T/peer.log" "^resp MESSAGE 400"
+t_expect "INVITE: 405" "$T/peer.log" "^resp INVITE 405"
+t_expect "malformed frames logged" "$T/gateway.log" "malformed message from connector"
+sleep 1.1
+gw_peer message bob@beta.example alice@alpha.example still alive
+t_expect "after the garbage: MESSAGE delivered" "$T/alice.log" \
+	"^im @E bob@beta.example still alive"
+
 "$STCONFIG" -s "$T/gw.sock" status >"$T/status.out" 2>&1
 t_expect "status counts the incoming subscriptions" "$T/status.out" \
 	"subscriptions in: 2"
