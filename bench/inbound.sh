@@ -37,7 +37,9 @@ load() {
 declare -A R P50 P99 F FL
 measure() {
 	local who=$1 target=$2; shift 2
+	b_cpu_snap $CPU_OF
 	load "${who}_max" "$target" -c 1 -w "$win" "$@"
+	b_log "$who CPU share during the highest-rate run: $(b_cpu_report $CPU_OF "$dur")"
 	R[$who]=$(b_kv "$B/${who}_max.out" rate)
 	F[$who]=$(b_kv "$B/${who}_max.out" fail_pct)
 	load "${who}_lat" "$target" -c 1 -r "$lrate" "$@"
@@ -54,6 +56,7 @@ measure() {
 chain_setup tls 8
 chain_start || { b_log "the chain did not start"; for f in "$B"/*.log; do tail -n 5 "$f" >&2; done; exit 1; }
 chain_client rx u00000 || exit 1
+CPU_OF="conn gateway community rx"
 measure ours "$C:5061" -u u00000 -R alpha.example -F beta.example
 got=$(grep -c '^im @E ' "$B/rx.log")
 b_log "the Sametime client read $got IMs; RSS connector $(b_rss_kib "$(b_pid conn)") KiB, gateway $(b_rss_kib "$(b_pid gateway)") KiB, community $(b_rss_kib "$(b_pid community)") KiB"
@@ -64,6 +67,7 @@ b_start uas "$SIP_LOAD" -m uas -t tls -l "$S:5061" -C "$B/pki/beta.pem" \
 	-K "$B/pki/beta.key"
 b_wait_grep "$B/uas.log" LISTENING 5 || exit 1
 b_kamailio kam "$K" "sip:$S:5061;transport=tls" stateful 1 || exit 1
+CPU_OF="kam uas"
 measure kam "$K:5061" -u alice -R alpha.example -F beta.example
 b_stop kam
 b_stop uas

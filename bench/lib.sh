@@ -114,7 +114,7 @@ b_stop() {
 		kill -KILL "$k" 2>/dev/null || true
 	done
 	# a crash (a signal other than our TERM/KILL) is worth saying
-	if [ $rc -gt 128 ] && [ $rc -ne 143 ] && [ $rc -ne 137 ]; then
+	if [ $rc -eq 134 ] || [ $rc -eq 135 ] || [ $rc -eq 136 ] || [ $rc -eq 139 ]; then
 		b_log "$1 (pid $pid) ended with status $rc"
 	fi
 }

@@ -13,16 +13,23 @@
 #     of SubscribeExpires = 600 s (N / 480 per second, refreshed at 80 %),
 #     with the gateway's CPU share and any failure.
 #
-#   bench/presence.sh [-q] [-n "10000 100000"]
+# Then internal watchers of external users: 10 Sametime clients (stclient)
+# each watch 1,000 distinct "@E xNNNNN@beta.example"; the gateway makes one
+# SUBSCRIBE per external user through the connector to beta's side
+# (bench/sip_load's UDP UAS answers 200): the rate they go out and the
+# gateway's memory per outgoing subscription.
+#
+#   bench/presence.sh [-q] [-n "10000 100000"] [-i internal_per_client]
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/chain.sh"
 
-counts="10000 100000" users=100 active=10 rounds=4 rdur=10
-while getopts "n:q" o; do
+counts="10000 100000" users=100 active=10 rounds=4 rdur=10 iper=1000
+while getopts "i:n:q" o; do
 	case $o in
+	i) iper=$OPTARG ;;
 	n) counts=$OPTARG ;;
-	q) counts="2000" rounds=2 rdur=3 ;;
+	q) counts="2000" rounds=2 rdur=3 iper=100 ;;
 	*) sed -n '16p' "$0" >&2; exit 2 ;;
 	esac
 done
@@ -99,6 +106,54 @@ for n in $counts; do
 	rm -rf "$B/storage"/*
 done
 
+# --- internal watchers of external users ----------------------------------
+chain_start || { b_log "the chain did not start"; exit 1; }
+b_start uas "$SIP_LOAD" -m uas -t udp -l "$U:5060" -D 0
+b_wait_grep "$B/uas.log" LISTENING 5 || exit 1
+for i in $(seq 0 $((active - 1))); do
+	chain_client "c$i" "$(printf 'u%05d' "$i")" || exit 1
+	awk -v i="$i" -v n="$iper" 'BEGIN { for (j = 0; j < n; j++)
+		printf "watch @E x%07d@beta.example\n", i * n + j }' >"$B/watch$i"
+done
+sleep 1
+base=$(b_rss_kib "$(b_pid gateway)")
+b_cpu_snap gateway community conn
+t0=$(date +%s.%N)
+for i in $(seq 0 $((active - 1))); do
+	fd=CHAIN_FD_c$i
+	cat "$B/watch$i" >&"${!fd}" &
+done
+wait_served() {
+	local want=$1 i=0 n
+	while [ $i -lt 600 ]; do
+		n=$(grep -c '^--' "$B/uas.log")
+		kill -USR1 "$(b_pid uas)"
+		b_wait_grep_n "$B/uas.log" '^--' $((n + 1))
+		ISERVED=$((ISERVED + $(b_kv "$B/uas.log" served)))
+		[ "$ISERVED" -ge "$want" ] && return 0
+		sleep 0.2; i=$((i + 1))
+	done
+	return 1
+}
+b_wait_grep_n() {
+	local j=0
+	while [ $j -lt 50 ]; do
+		[ "$(grep -c -- "$2" "$1")" -ge "$3" ] && return 0
+		sleep 0.05; j=$((j + 1))
+	done
+}
+ISERVED=0
+iwant=$((active * iper))
+wait_served "$iwant" || b_log "only $ISERVED of $iwant SUBSCRIBEs reached beta"
+secs=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }')
+cpu=$(b_cpu_report gateway community conn "$secs")
+sleep 2
+rss=$(b_rss_kib "$(b_pid gateway)")
+IRATE=$(awk -v n="$ISERVED" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+IPER=$(awk -v a="$rss" -v b="$base" -v n="$ISERVED" \
+	'BEGIN { printf "%.0f", n ? (a - b) * 1024 / n : 0 }')
+b_log "internal watchers: $ISERVED of $iwant SUBSCRIBEs to beta in $secs s; gateway RSS $base -> $rss KiB; CPU: $cpu"
+
 for n in $counts; do
 	b_figure "gateway_memory_per_subscription_at_$n" \
 		"$(awk -v k="${PER[$n]}" 'BEGIN { printf "%.0f", k * 1024 }')" \
@@ -108,3 +163,5 @@ for n in $counts; do
 	b_figure "presence_notify_lost_at_$n" "${LOST[$n]}" "NOTIFYs (target 0)"
 	b_figure "presence_refresh_rate_at_$n" "${RF[$n]}" "refresh/s (failed ${RFAIL[$n]}, gateway CPU ${GCPU[$n]#gateway })"
 done
+b_figure "presence_internal_watch_subscribe_rate_at_$iwant" "$IRATE" "SUBSCRIBE/s out"
+b_figure "gateway_memory_per_outgoing_subscription_at_$iwant" "$IPER" bytes
