@@ -28,8 +28,10 @@ STCLIENT=$top_builddir/tools/stclient
 
 t_log() { printf '%s: %s\n' "$T_NAME" "$*" >&2; }
 
-# A loopback subnet of our own: 127.B.C.0/24 from a hash of the test name.
-_t_h=$(printf '%s' "$T_NAME" | cksum | cut -d' ' -f1)
+# A loopback subnet of our own: 127.B.C.0/24 from a hash of the test name and
+# the build directory, so two builds running the same test at once (a normal
+# and a sanitizer build, distcheck beside check) do not collide.
+_t_h=$(printf '%s|%s' "$T_NAME" "$top_builddir" | cksum | cut -d' ' -f1)
 T_NET="127.$(( (_t_h % 200) + 20 )).$(( (_t_h / 200) % 250 + 1 ))"
 t_addr() { printf '%s.%s' "$T_NET" "${1:-1}"; }
 
