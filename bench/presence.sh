@@ -24,7 +24,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/chain.sh"
 
-counts="10000 100000" users=100 active=10 rounds=4 rdur=10 iper=1000
+counts="10000 100000" users=100 active=10 rounds=4 rdur=10 iper=1000 ccap=90
 while getopts "i:n:q" o; do
 	case $o in
 	i) iper=$OPTARG ;;
@@ -37,20 +37,21 @@ done
 CHAIN_GW_EXTRA="SubscribeMaxExpires = 3600"
 chain_setup udp "$users"
 
-declare -A PER CR FAN LOST RF RFAIL GCPU
+declare -A PER CR FAN LOST RF RFAIL GCPU MADE
 for n in $counts; do
 	chain_start || { b_log "the chain did not start"; exit 1; }
 	sleep 1
 	base=$(b_rss_kib "$(b_pid gateway)")
 	cbase=$(b_rss_kib "$(b_pid community)")
 	b_start sub "$SIP_LOAD" -m sub -t udp -d "$C:5060" -B "$U" -n "$n" \
-		-U "$users" -w 200 -E 600 -f "$(( n / 480 + 1 ))"
-	b_wait_grep "$B/sub.log" CREATED 150 || { b_log "subscriptions not all answered"; }
+		-U "$users" -w 200 -E 600 -f "$(( n / 480 + 1 ))" -T "$ccap"
+	b_wait_grep "$B/sub.log" CREATED $((ccap + 20)) || b_log "no end of the subscription phase"
 	sleep 2
 	rss=$(b_rss_kib "$(b_pid gateway)")
 	crss=$(b_rss_kib "$(b_pid community)")
 	created=$(b_kv "$B/sub.log" created)
 	CR[$n]=$(b_kv "$B/sub.log" create_rate)
+	MADE[$n]=$created
 	PER[$n]=$(awk -v a="$rss" -v b="$base" -v n="$created" \
 		'BEGIN { printf "%.2f", n ? (a - b) / n : 0 }')
 	b_log "$n subscriptions: $created created at ${CR[$n]}/s, $(b_kv "$B/sub.log" fail) refused; gateway RSS $base -> $rss KiB; community RSS $cbase -> $crss KiB"
@@ -73,7 +74,10 @@ for n in $counts; do
 		done
 		sleep 0.05
 	done
-	expect=$(( rounds * active * (n / users) ))
+	# the first $created subscriptions were made in order, round robin
+	# over the users: those of the $active users that log in
+	expect=$(awk -v c="$created" -v u="$users" -v a="$active" -v r="$rounds" \
+		'BEGIN { for (i = 0; i < a; i++) s += int((c - i + u - 1) / u); print s * r }')
 	i=0
 	while [ $i -lt 300 ]; do		# at most 30 s for the NOTIFYs
 		kill -USR1 "$(b_pid sub)"; sleep 0.1
@@ -158,6 +162,7 @@ for n in $counts; do
 	b_figure "gateway_memory_per_subscription_at_$n" \
 		"$(awk -v k="${PER[$n]}" 'BEGIN { printf "%.0f", k * 1024 }')" \
 		"bytes (target <= 2048 at 100000)"
+	b_figure "presence_subscriptions_made_of_$n" "${MADE[$n]}" "subscriptions (in at most ${ccap} s)"
 	b_figure "presence_subscribe_rate_at_$n" "${CR[$n]}" SUBSCRIBE/s
 	b_figure "presence_notify_fanout_rate_at_$n" "${FAN[$n]}" NOTIFY/s
 	b_figure "presence_notify_lost_at_$n" "${LOST[$n]}" "NOTIFYs (target 0)"

@@ -13,7 +13,7 @@
  *   hold  open -c TLS (or TCP) connections and keep them idle with RFC 5626
  *         CRLF keepalives for -D seconds; print how many stayed up.
  *   sub   -n SUBSCRIBEs (presence) from distinct watchers to -U users,
- *         -w in flight; then NOTIFYs answered and, with -f, refreshes at
+ *         -w in flight, for at most -T seconds; then NOTIFYs answered and, with -f, refreshes at
  *         that rate from SIGUSR2 on, until SIGTERM (SIGUSR1: counters so
  *         far, then zero)
  *   hs    new TLS handshakes per second (-w in progress at a time, each
@@ -442,7 +442,7 @@ sub_step(struct load *l, double t)
 		while (l->sent < l->nsub && l->sent < l->answered +
 		    (size_t)l->window && burst++ < 2000)
 			send_sub(l, c, l->sent++);
-		if (l->answered >= l->nsub || t - l->t0 > 120) {
+		if (l->answered >= l->nsub || t - l->t0 > l->drain) {
 			printf("create_s %.2f\ncreate_rate %.1f\n", t - l->t0,
 			    (double)l->created / (t - l->t0));
 			sub_report(l, t);
