@@ -150,7 +150,7 @@ sleep 0.5
 	t_fail "second watcher: no second subscription"
 
 # A refused subscription: offline, and not retried in a loop.
-peer answer 403
+peer answer 403 zed
 dave watch "@E zed@beta.example"
 t_expect "SUBSCRIBE to zed sent" "$T/peer.log" "^req SUBSCRIBE sip:zed@beta.example"
 t_expect "403 -> dave sees zed offline" "$T/dave.log" "^presence @E zed@beta.example offline"
@@ -161,7 +161,7 @@ sleep 3
 dave unwatch "@E zed@beta.example"
 
 # 423 Interval Too Brief: asked again once with the peer's Min-Expires.
-peer answer 423
+peer answer 423 wes
 dave watch "@E wes@beta.example"
 for i in $(seq 50); do
 	[ "$(grep -c '^req SUBSCRIBE sip:wes@' "$T/peer.log")" -ge 2 ] && break
@@ -205,7 +205,7 @@ alice msg "@E bob@beta.example" hello bob
 t_expect "IM -> MESSAGE to bob" "$T/peer.log" "^req MESSAGE sip:bob@beta.example"
 t_expect "MESSAGE body is the text" "$T/peer.log" "^body hello bob$"
 # A SIP failure comes back to alice as an error.
-peer answer 404
+peer answer 404 bob
 alice msg "@E bob@beta.example" are you there
 t_expect "MESSAGE answered 404 -> alice gets an error" "$T/alice.log" \
 	"^error @E bob@beta.example"

@@ -31,7 +31,8 @@
  *	garbage			malformed and hostile SIP, one frame each
  *	notify BASIC ACT NOTE	NOTIFY on the last subscription we accepted
  *				(BASIC open|closed, ACT none|away|busy)
- *	answer CODE		answer the next MESSAGE/SUBSCRIBE with CODE
+ *	answer CODE [USER]	answer the next MESSAGE/SUBSCRIBE (to sip:USER@)
+ *				with CODE
  *				(-1: leave the next MESSAGE unanswered)
  *	expires N		Expires in our 200 to SUBSCRIBE (default 60)
  * stdout, one line per event:
@@ -45,6 +46,7 @@ static struct {
 	struct tls_ctx	*tls;
 	const char	*name;
 	int		 answer;
+	char		 answer_user[64];	/* only for sip:USER@ */
 	int		 expires;	/* in our 200 to SUBSCRIBE */
 	int		 subexpires;	/* in our SUBSCRIBEs */
 	char		 sub_callid[64], sub_from[256], sub_to[256];
@@ -174,6 +176,26 @@ notify(const char *basic, const char *act, const char *note)
 	send_sip(msg, 1);
 }
 
+/* The answer set by "answer" applies to the next request (for USER). */
+static int
+answer_for(const char *reqline)
+{
+	char want[80];
+	int code;
+
+	if (P.answer == 0)
+		return 200;
+	if (P.answer_user[0] != '\0') {
+		snprintf(want, sizeof(want), " sip:%s@", P.answer_user);
+		if (strstr(reqline, want) == NULL)
+			return 200;
+	}
+	code = P.answer;
+	P.answer = 0;
+	P.answer_user[0] = '\0';
+	return code;
+}
+
 static void
 on_sip(const char *msg)
 {
@@ -214,9 +236,8 @@ on_sip(const char *msg)
 		out("body %s", flat);
 	}
 	if (strncmp(line, "SUBSCRIBE", 9) == 0) {
-		int code = P.answer ? P.answer : 200;
+		int code = answer_for(line);
 
-		P.answer = 0;
 		snprintf(v, sizeof(v), code == 423 ? "Min-Expires: 7200\r\n" :
 		    "Expires: %d\r\nContact: <sip:x@127.0.0.99>\r\n", P.expires);
 		respond(msg, code, v, "peertag");
@@ -236,9 +257,8 @@ on_sip(const char *msg)
 		snprintf(P.dlg_totag, sizeof(P.dlg_totag), "peertag");
 		P.dlg_cseq = 0;
 	} else if (strncmp(line, "MESSAGE", 7) == 0) {
-		int code = P.answer ? P.answer : 200;
+		int code = answer_for(line);
 
-		P.answer = 0;
 		if (code > 0)		/* answer -1: stay silent */
 			respond(msg, code, NULL, "peertag");
 	} else if (strncmp(line, "NOTIFY", 6) == 0)
@@ -474,8 +494,11 @@ stdin_cb(evutil_socket_t fd, short ev, void *arg)
 		} else if (sscanf(line, "notify %255s %255s %511[^\n]", a, b,
 		    text) >= 2)
 			notify(a, b, text);
-		else if (sscanf(line, "answer %255s", a) == 1)
+		else if (sscanf(line, "answer %255s %255s", a, b) >= 1) {
 			P.answer = atoi(a);
+			snprintf(P.answer_user, sizeof(P.answer_user), "%.63s",
+			    strchr(line + 7, ' ') ? b : "");
+		}
 		else if (sscanf(line, "expires %255s", a) == 1)
 			P.expires = atoi(a);
 		else

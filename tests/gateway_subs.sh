@@ -99,7 +99,7 @@ t_expect "the first of the burst delivered" "$T/alice.log" "^im @E bob@beta.exam
 
 # A MESSAGE the far side never answers: the Sametime sender gets an error.
 sleep 1.2	# out of the burst's rate window
-gw_peer answer -1
+gw_peer answer -1 bob
 gw_cmd dave msg "@E bob@beta.example" anyone there
 t_expect "unanswered MESSAGE reaches the peer" "$T/peer.log" "^body anyone there$"
 t_expect "no answer within SipTimeout -> dave gets an error" "$T/dave.log" \
