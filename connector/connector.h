@@ -65,6 +65,7 @@ struct sipmsg {
 	struct sockaddr_storage src;
 	socklen_t	 srclen;
 	int		 cert_domain_ok;	/* TLS peer matched From domain */
+	int		 via_edit;		/* top Via: 1 received, 2 rport */
 	struct tls_stream *stream;		/* NULL for UDP */
 };
 
@@ -151,6 +152,11 @@ char	*sip_build_response_any(const char *raw, size_t len, int code,
  * the raw bytes without a full parse; 0 / -1. */
 int	 sip_response_peek(const char *raw, size_t len, int *code,
 	    char *branch, size_t blen, char *method, size_t mlen);
+/* Adds received= (the source address) and/or the rport value
+ * (m->via_edit bits) to the top Via in the raw bytes, without
+ * re-printing the message; -1 when the Via is not simple enough (then
+ * re-serialise instead). */
+int	 sip_raw_mark_via(struct sipmsg *);
 /* Re-serialises m->msg into m->raw; 0 / -1. */
 int	 sipmsg_rebuild(struct sipmsg *);
 const char *sip_method(const struct sipmsg *);

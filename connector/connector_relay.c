@@ -27,8 +27,11 @@ mark_received(struct sipmsg *m)
 	char a[64], port[8];
 
 	addr_str((struct sockaddr *)&m->src, a, sizeof(a));
+	m->via_edit = 0;
 	if (via->host == NULL || strcmp(via->host, a) != 0) {
 		osip_generic_param_t *old = NULL;
+
+		m->via_edit |= 1;
 
 		if (osip_via_param_get_byname(via, "received", &old) == 0 &&
 		    old != NULL) {
@@ -42,6 +45,7 @@ mark_received(struct sipmsg *m)
 		snprintf(port, sizeof(port), "%d",
 		    addr_port((struct sockaddr *)&m->src));
 		rp->gvalue = osip_strdup(port);
+		m->via_edit |= 2;
 	}
 }
 
@@ -98,7 +102,7 @@ trusted_cb(struct connector *c, struct sipmsg *m, int ok,
 {
 	osip_route_t *rt;
 	char extra[64];
-	int port;
+	int port, edited = 0;
 
 	if (!ok) {
 		reply_txn(c, m, code, code == 403 ? "Forbidden" :
@@ -118,7 +122,13 @@ trusted_cb(struct connector *c, struct sipmsg *m, int ok,
 			break;
 		osip_list_remove(&m->msg->routes, 0);
 		osip_route_free(rt);
+		edited = 1;
 	}
+	/* the common case: only the top Via changes, edited in place
+	 * (re-printing the whole message costs more than parsing it) */
+	if (!edited && strcmp(sip_method(m), "SUBSCRIBE") != 0 &&
+	    (m->via_edit == 0 || sip_raw_mark_via(m) == 0))
+		goto send;
 	if (strcmp(sip_method(m), "SUBSCRIBE") == 0) {
 		osip_record_route_t *rr;
 		char uri[300];
@@ -138,6 +148,7 @@ trusted_cb(struct connector *c, struct sipmsg *m, int ok,
 		reply_txn(c, m, 500, "Server Internal Error", NULL);
 		goto out;
 	}
+send:
 	if (link_send_sip(c, m, community, m->cert_domain_ok ?
 	    LINK_SIP_F_CERT_VERIFIED : 0) != 0) {
 		retry_after(c, extra, sizeof(extra));

@@ -516,6 +516,82 @@ sip_top_branch(const struct sipmsg *m)
 }
 
 int
+sip_raw_mark_via(struct sipmsg *m)
+{
+	char *raw = m->raw, *out, ins1[80] = "", ins2[16] = "";
+	size_t len = m->len, pos, n, next, vs, ve, rp = 0, i, o;
+	int found = 0;
+
+	/* the first Via header line, outside the start line */
+	n = line_end(raw, len, &next);
+	for (pos = next; pos < len; pos += next) {
+		n = line_end(raw + pos, len - pos, &next);
+		if (n == 0)
+			return -1;		/* no Via before the body */
+		if ((n > 4 && strncasecmp(raw + pos, "Via", 3) == 0 &&
+		    (raw[pos + 3] == ':' || raw[pos + 3] == ' ')) ||
+		    (n > 2 && (raw[pos] == 'v' || raw[pos] == 'V') &&
+		    (raw[pos + 1] == ':' || raw[pos + 1] == ' '))) {
+			found = 1;
+			break;
+		}
+	}
+	if (!found || pos + next >= len || raw[pos + next] == ' ' ||
+	    raw[pos + next] == '\t')
+		return -1;			/* missing, or folded */
+	vs = pos + (size_t)((char *)memchr(raw + pos, ':', n) - (raw + pos)) + 1;
+	for (ve = vs; ve < pos + n && raw[ve] != ','; ve++)
+		if (raw[ve] == '"')
+			return -1;		/* quoted text: leave it to osip */
+	if (memmem(raw + vs, ve - vs, "received", 8) != NULL)
+		return -1;
+	while (ve > vs && (raw[ve - 1] == ' ' || raw[ve - 1] == '\t'))
+		ve--;
+	if (m->via_edit & 2) {
+		/* ";rport" with no value, followed by ";", "," or the end */
+		for (i = vs; i + 6 <= ve; i++)
+			if (raw[i] == ';' && strncasecmp(raw + i + 1, "rport",
+			    5) == 0 && (i + 6 == ve || raw[i + 6] == ';')) {
+				rp = i + 6;
+				break;
+			}
+		if (rp == 0)
+			return -1;
+		snprintf(ins2, sizeof(ins2), "=%d",
+		    addr_port((struct sockaddr *)&m->src));
+	}
+	if (m->via_edit & 1) {
+		char a[64];
+
+		addr_str((struct sockaddr *)&m->src, a, sizeof(a));
+		snprintf(ins1, sizeof(ins1), ";received=%s", a);
+	}
+	if ((out = malloc(len + strlen(ins1) + strlen(ins2) + 1)) == NULL)
+		return -1;
+	o = 0;
+	if (rp != 0) {
+		memcpy(out, raw, rp);
+		o = rp;
+		memcpy(out + o, ins2, strlen(ins2));
+		o += strlen(ins2);
+		memcpy(out + o, raw + rp, ve - rp);
+		o += ve - rp;
+	} else {
+		memcpy(out, raw, ve);
+		o = ve;
+	}
+	memcpy(out + o, ins1, strlen(ins1));
+	o += strlen(ins1);
+	memcpy(out + o, raw + ve, len - ve);
+	o += len - ve;
+	out[o] = '\0';
+	free(m->raw);
+	m->raw = out;
+	m->len = o;
+	return 0;
+}
+
+int
 sipmsg_rebuild(struct sipmsg *m)
 {
 	char *s = NULL;

@@ -167,8 +167,8 @@ conn_read_cb(struct tls_stream *s, void *arg)
 				evbuffer_drain(in, 4);
 				(void)tls_stream_write(s, "\r\n", 2);
 			} else if (avail < 4 && memcmp(p, "\r\n\r\n",
-			    avail) == 0 && avail > 2)
-				return;		/* maybe a ping: wait */
+			    avail) == 0)
+				return;		/* maybe half a ping: wait */
 			else
 				evbuffer_drain(in, avail >= 2 && p[0] == '\r' &&
 				    p[1] == '\n' ? 2 : 1);

@@ -14,7 +14,7 @@
  * Commands, from FIFO or stdin (one per line): "send FILE" (a SIP request to send out),
  * "push" (push DOCDIR again), "code N", "quit".
  * stdout, one line per event: "HELLO name", "CONFIG_ACK gen",
- * "ERROR code text", "REQ METHOD tp=T from=A:P community=C flags=F callid=X",
+ * "ERROR code text", "REQ METHOD tp=T from=A:P community=C flags=F callid=X via=TOPVIA",
  * "RESP CODE METHOD callid=X community=C", "DOWN why".
  */
 #include "config.h"
@@ -189,10 +189,19 @@ on_sip(struct peer *p, const struct link_sip *ls)
 	}
 	p->nreq++;
 	if (!p->quiet)
+	{
+		osip_via_t *via = osip_list_get(&m->msg->vias, 0);
+		char *vs = NULL;
+
+		if (via != NULL)
+			osip_via_to_str(via, &vs);
 		printf("REQ %s tp=%s from=%s community=%s flags=%d "
-		    "callid=%s\n", sip_method(m), tp_name(ls->transport),
+		    "callid=%s via=%s\n", sip_method(m), tp_name(ls->transport),
 		    addr_port_str((struct sockaddr *)&ss, a, sizeof(a)),
-		    ls->community, ls->flags, m->msg->call_id->number);
+		    ls->community, ls->flags, m->msg->call_id->number,
+		    vs ? vs : "-");
+		osip_free(vs);
+	}
 	resp = sip_build_response(m->raw, m->len, p->code,
 	    sip_reason_phrase(p->code), NULL, &n);
 	if (resp != NULL) {

@@ -22,6 +22,10 @@ cn_msg "$M/unknown_domain" MESSAGE sip:alice@alpha.example nowhere.example UDP
 cn_msg "$M/gamma_disabled" MESSAGE sip:alice@alpha.example gamma.example UDP
 cn_msg "$M/options_local" OPTIONS "sip:$C:5060" beta.example UDP
 
+# a Via naming another host: the connector adds received= and rport's value
+sed 's/^Via: SIP\/2.0\/UDP @ME@;/Via: SIP\/2.0\/UDP proxy.beta.example:5060;/; s/@CALLID@/via-received-1/g' \
+	"$M/udp_message" >"$M/via_received"
+"$SIPCLIENT" -b "$B" "$C:5060" "$M/via_received" >"$T/out_b_via"
 "$SIPCLIENT" -b "$B" "$C:5060" "$M/udp_message" "$M/udp_subscribe" \
 	"$M/delta_message" >"$T/out_b_udp"
 "$SIPCLIENT" -t tcp -b "$B" "$C:5060" "$M/tcp_message" "$M/tcp_subscribe" \
@@ -40,6 +44,10 @@ t_expect "gateway saw the MESSAGE with its metadata" "$T/peer.log" \
 	"^REQ MESSAGE tp=udp from=$B:[0-9]+ community=beta flags=0"
 t_expect "gateway saw the TCP SUBSCRIBE" "$T/peer.log" \
 	"^REQ SUBSCRIBE tp=tcp from=$B:[0-9]+ community=beta"
+t_expect "received and rport added to the top Via" "$T/peer.log" \
+	"callid=via-received-1 via=SIP/2.0/UDP proxy.beta.example:5060;branch=z9hG4bKvia-received-1;rport=[0-9]+;received=$B"
+t_expect "rport value filled in" "$T/peer.log" \
+	"^REQ MESSAGE tp=udp .* via=SIP/2.0/UDP $B:[0-9]+;branch=[^;]*;rport=[0-9]+\$"
 t_expect "stranger with beta's domain: 403" "$T/out_x" '^udp_message: 403'
 t_expect "log names domain, source and DNS addresses" "$T/conn.log" \
 	"403 for beta.example from $X: .*DNS gave: $B"
