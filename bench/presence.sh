@@ -165,7 +165,7 @@ for n in $counts; do
 	b_figure "presence_subscriptions_made_of_$n" "${MADE[$n]}" "subscriptions (in at most ${ccap} s)"
 	b_figure "presence_subscribe_rate_at_$n" "${CR[$n]}" SUBSCRIBE/s
 	b_figure "presence_notify_fanout_rate_at_$n" "${FAN[$n]}" NOTIFY/s
-	b_figure "presence_notify_lost_at_$n" "${LOST[$n]}" "NOTIFYs (target 0)"
+	b_figure "presence_notify_late_at_$n" "${LOST[$n]}" "NOTIFYs not received within 30 s (target 0)"
 	b_figure "presence_refresh_rate_at_$n" "${RF[$n]}" "refresh/s (failed ${RFAIL[$n]}, gateway CPU ${GCPU[$n]#gateway })"
 done
 b_figure "presence_internal_watch_subscribe_rate_at_$iwant" "$IRATE" "SUBSCRIBE/s out"
