@@ -72,8 +72,16 @@ gateway_reload(struct gateway *gw, char *err, size_t errlen)
 static void
 sighup_cb(evutil_socket_t sig, short ev, void *arg)
 {
+	struct gateway *gw = arg;
+
 	log_info("SIGHUP: reloading");
-	gateway_reload(arg, NULL, 0);
+	log_reopen();
+	if (gw->trace != NULL) {
+		/* A rotated trace file is reopened under its name. */
+		gw_trace_set(gw, 0);
+		gw_trace_set(gw, 1);
+	}
+	gateway_reload(gw, NULL, 0);
 }
 
 static void

@@ -45,6 +45,7 @@ TLSCert = $T/pki/gw.pem
 TLSKey = $T/pki/gw.key
 TLSCA = $T/pki/ca.pem
 ControlSocket = $T/gw.sock
+TraceFile = $T/trace.log
 EOF
 
 # Settings errors name file:line.
@@ -97,7 +98,10 @@ t_expect "status counts refused connections" "$T/status.out" "refused [1-9]"
 # SIGHUP: the documents are read again and pushed to the connector.
 sed -i 's/^Domains = beta.example$/Domains = beta.example, *.beta.example/' \
 	"$D/ExternCommunity/beta.ini"
+"$STCONFIG" -s "$T/gw.sock" trace on >/dev/null 2>&1
+mv "$T/trace.log" "$T/trace.log.1"	# rotated
 kill -HUP "$(t_pid gateway)"
+t_expect "SIGHUP reopens a rotated trace file" "$T/trace.log" "trace on"
 for i in $(seq 50); do
 	[ "$(grep -c '^config ' "$T/p4.log")" -ge 2 ] && break
 	sleep 0.1
