@@ -300,6 +300,11 @@ server_answer(struct connector *c, struct txn *x, const char *raw, size_t len,
 	if (code < 200)
 		return;
 	x->state = SRV_COMPLETED;
+	/* only the answer is kept while Timer J runs: at thousands of
+	 * requests a second the finished transactions add up */
+	free(x->req);
+	x->req = NULL;
+	x->reqlen = 0;
 	if ((x->resp = malloc(len)) == NULL)
 		fatal("malloc");
 	memcpy(x->resp, raw, len);
