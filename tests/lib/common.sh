@@ -64,7 +64,9 @@ trap 'exit 130' INT TERM
 # The pid is in $T/NAME.pid and stopped at exit.
 t_start() {
 	local name=$1; shift
-	"$@" >"$T/$name.log" 2>&1 &
+	: >"$T/$name.log"	# now, not in the background: a restarted
+				# process's waits must not see the old lines
+	"$@" >>"$T/$name.log" 2>&1 &
 	local pid=$!
 	T_PIDS+=("$pid")
 	echo "$pid" >"$T/$name.pid"
