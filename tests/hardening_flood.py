@@ -161,6 +161,9 @@ def partner(a):
     out("partner_answered_200", codes.get(200, 0), "msgs")
     out("partner_answered_other", sum(v for k, v in codes.items()
                                       if k != 200), "msgs")
+    for c in sorted(codes):
+        if c != 200:
+            out("partner_answered_%d" % c, codes[c], "msgs")
     out("partner_unanswered", len(pend), "msgs")
     out("partner_latency_p50", "%.1f" % pct(rtt, 50), "ms")
     out("partner_latency_p99", "%.1f" % pct(rtt, 99), "ms")
