@@ -1,0 +1,40 @@
+#!/bin/bash
+# One external watcher with two subscriptions to the same Sametime user
+# (what a SIP user agent does when its refresh fails on the way and it
+# subscribes afresh while the old dialog still lives on the gateway, or
+# two devices of one SIP user): ending one of them must not stop the
+# NOTIFYs of the other.  Found by tests/hardening_faults.sh.
+#
+# NOT IN TESTS: it fails today.  isub_end() in gateway/simple_watchers.c
+# sends UNWATCH_INTERNAL (watcher, user) whenever one subscription ends,
+# without looking for another active subscription of the same pair;
+# stcommunity keeps one extwatch per (user, watcher) (community_stgw.c,
+# watch_internal/unwatch_internal) and drops it, so alice's later status
+# changes never reach the gateway for the subscription that remains.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/tls.sh"
+. "$top_srcdir/tests/gateway_lib.sh"
+
+for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"; do
+	[ -x "$p" ] || t_skip "$p not built"
+done
+gw_setup
+gw_start || { t_fail "community, gateway and peer start"; t_done; exit; }
+gw_client alice || t_fail "alice logs in"
+gw_cmd alice "status active first note"
+
+gw_peer subexpires 60
+gw_peer subscribe carol@beta.example alice@alpha.example
+gw_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 1 || t_fail "first SUBSCRIBE 200"
+gw_peer subscribe carol@beta.example alice@alpha.example
+gw_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 2 &&
+	t_pass "two subscriptions of carol to alice" || t_fail "second SUBSCRIBE 200"
+gw_wait_count "$T/peer.log" "^substate active" 2
+gw_peer unsubscribe
+gw_wait_count "$T/peer.log" "^substate terminated" 1 &&
+	t_pass "the second one ends (final NOTIFY)" || t_fail "unsubscribe"
+sleep 0.5
+gw_cmd alice "status away second note"
+t_expect "the first subscription still gets alice's new status" \
+	"$T/peer.log" "^body .*second note" 5
+t_done
