@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -788,6 +789,28 @@ uri_ok(const osip_uri_t *u)
 	return 1;
 }
 
+/* Every URI of a list of name-addr headers (Contact, Route,
+ * Record-Route): sip/sips ones must pass uri_ok(). */
+static int
+uri_list_ok(const osip_list_t *l, size_t off)
+{
+	osip_list_iterator_t it;
+	void *h;
+	osip_uri_t *u;
+
+	for (h = osip_list_get_first((osip_list_t *)l, &it); h != NULL;
+	    h = osip_list_get_next(&it)) {
+		u = *(osip_uri_t **)((char *)h + off);
+		if (u == NULL)
+			return 0;
+		if (u->scheme != NULL && (osip_strcasecmp(u->scheme, "sip") ==
+		    0 || osip_strcasecmp(u->scheme, "sips") == 0) &&
+		    !uri_ok(u))
+			return 0;
+	}
+	return 1;
+}
+
 /* RFC 3261 16.3 and 8.2 checks on the parsed request. */
 static int
 check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
@@ -812,6 +835,18 @@ check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
 	}
 	if (msg->to == NULL || !uri_ok(msg->to->url)) {
 		verdict(v, 400, "Bad Request: malformed To header");
+		return -1;
+	}
+	/* the URIs the gateway will use again must print back parsable */
+	if (!uri_list_ok(&msg->contacts, offsetof(osip_contact_t, url))) {
+		verdict(v, 400, "Bad Request: malformed Contact header");
+		return -1;
+	}
+	if (!uri_list_ok(&msg->routes, offsetof(osip_route_t, url)) ||
+	    !uri_list_ok(&msg->record_routes,
+	    offsetof(osip_record_route_t, url))) {
+		verdict(v, 400, "Bad Request: malformed Route or "
+		    "Record-Route header");
 		return -1;
 	}
 	if (msg->call_id == NULL || msg->call_id->number == NULL) {
