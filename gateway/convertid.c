@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <glib.h>
 
 #include "gateway.h"
 #include "log.h"
@@ -18,7 +19,8 @@ struct cid_waiter {
 };
 
 struct cid_entry {			/* cache */
-	TAILQ_ENTRY(cid_entry) entry;
+	TAILQ_ENTRY(cid_entry) entry;	/* oldest first */
+	char		*hkey;		/* direction + lower-case key */
 	int		 to_mail;
 	char		*key;
 	char		*result;	/* NULL = a miss */
@@ -40,6 +42,7 @@ struct convertid {
 	const struct cid_backend *be;
 	void		*bes;
 	TAILQ_HEAD(, cid_entry) cache;
+	GHashTable	*index;		/* hkey -> cid_entry */
 	TAILQ_HEAD(, cid_query) queries;
 	size_t		 ncache;
 	uint64_t	 next_qid;
@@ -70,10 +73,22 @@ backend_select(struct gateway *gw)
 	log_info("convertid: %s", be ? be->name : "off (IDs pass unchanged)");
 }
 
+static char *
+cache_hkey(int to_mail, const char *key)
+{
+	char *l = g_ascii_strdown(key, -1), *k;
+
+	k = g_strdup_printf("%c%s", to_mail ? 'm' : 'i', l);
+	g_free(l);
+	return k;
+}
+
 static void
 cache_drop(struct convertid *c, struct cid_entry *e)
 {
 	TAILQ_REMOVE(&c->cache, e, entry);
+	g_hash_table_remove(c->index, e->hkey);
+	g_free(e->hkey);
 	c->ncache--;
 	free(e->key);
 	free(e->result);
@@ -95,6 +110,7 @@ convertid_init(struct gateway *gw)
 	if ((gw->cid = calloc(1, sizeof(*gw->cid))) == NULL)
 		return -1;
 	TAILQ_INIT(&gw->cid->cache);
+	gw->cid->index = g_hash_table_new(g_str_hash, g_str_equal);
 	TAILQ_INIT(&gw->cid->queries);
 	gw->cid->next_qid = 1;
 	backend_select(gw);
@@ -124,6 +140,7 @@ convertid_free(struct gateway *gw)
 	while ((q = TAILQ_FIRST(&gw->cid->queries)) != NULL)
 		query_free(gw->cid, q);
 	cache_flush(gw->cid);
+	g_hash_table_destroy(gw->cid->index);
 	if (gw->cid->be)
 		gw->cid->be->free(gw->cid->bes);
 	free(gw->cid);
@@ -145,19 +162,16 @@ convertid_reconfigure(struct gateway *gw)
 static struct cid_entry *
 cache_get(struct convertid *c, int to_mail, const char *key)
 {
-	struct cid_entry *e, *next;
-	time_t now = time(NULL);
+	struct cid_entry *e;
+	char *k = cache_hkey(to_mail, key);
 
-	for (e = TAILQ_FIRST(&c->cache); e != NULL; e = next) {
-		next = TAILQ_NEXT(e, entry);
-		if (e->expires <= now) {
-			cache_drop(c, e);
-			continue;
-		}
-		if (e->to_mail == to_mail && strcasecmp(e->key, key) == 0)
-			return e;
+	e = g_hash_table_lookup(c->index, k);
+	g_free(k);
+	if (e != NULL && e->expires <= time(NULL)) {
+		cache_drop(c, e);
+		e = NULL;
 	}
-	return NULL;
+	return e;
 }
 
 static void
@@ -167,17 +181,23 @@ cache_put(struct gateway *gw, int to_mail, const char *key,
 	struct convertid *c = gw->cid;
 	struct cid_entry *e;
 	int ttl = result ? gw->set.cache_ttl : gw->set.cache_neg_ttl;
+	time_t now = time(NULL);
 
 	if (ttl <= 0)
 		return;
-	if (c->ncache >= CID_CACHE_MAX)
-		cache_drop(c, TAILQ_FIRST(&c->cache));
+	while ((e = TAILQ_FIRST(&c->cache)) != NULL &&
+	    (e->expires <= now || c->ncache >= CID_CACHE_MAX))
+		cache_drop(c, e);
+	if ((e = cache_get(c, to_mail, key)) != NULL)
+		cache_drop(c, e);	/* replaced */
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
 	e->to_mail = to_mail;
 	e->key = gw_strdup(key);
+	e->hkey = cache_hkey(to_mail, key);
+	g_hash_table_insert(c->index, e->hkey, e);
 	e->result = result ? gw_strdup(result) : NULL;
-	e->expires = time(NULL) + ttl;
+	e->expires = now + ttl;
 	TAILQ_INSERT_TAIL(&c->cache, e, entry);
 	c->ncache++;
 }

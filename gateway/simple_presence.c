@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <glib.h>
 #include <osipparser2/osip_parser.h>
 
 #include "gateway.h"
@@ -70,6 +71,20 @@ presence_init(struct gateway *gw)
 		return -1;
 	TAILQ_INIT(&gw->pres->osubs);
 	TAILQ_INIT(&gw->pres->isubs);
+	gw->pres->isub_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	gw->pres->isub_dialogs = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, g_free, NULL);
+	gw->pres->isub_pairs = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
+	gw->pres->isub_per_watcher = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, g_free, NULL);
+	gw->pres->isub_per_domain = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, g_free, NULL);
+	gw->pres->osub_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	gw->pres->osub_exts = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
+	gw->pres->osub_per_domain = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, g_free, NULL);
 	return 0;
 }
 
@@ -85,33 +100,61 @@ presence_free(struct gateway *gw)
 	watchers_free(gw);
 	if (gw->pres->sweep)
 		event_free(gw->pres->sweep);
+	g_hash_table_destroy(gw->pres->isub_ids);
+	g_hash_table_destroy(gw->pres->isub_dialogs);
+	g_hash_table_destroy(gw->pres->isub_pairs);
+	g_hash_table_destroy(gw->pres->isub_per_watcher);
+	g_hash_table_destroy(gw->pres->isub_per_domain);
+	g_hash_table_destroy(gw->pres->osub_ids);
+	g_hash_table_destroy(gw->pres->osub_exts);
+	g_hash_table_destroy(gw->pres->osub_per_domain);
 	free(gw->pres);
 	gw->pres = NULL;
 }
 
 /* ===================== Sametime user watches external ===================== */
 
+/* One that is ending is left to finish: it is not in osub_exts, and a
+ * new watcher gets a new one. */
 static struct osub *
 osub_find(struct gateway *gw, const char *ext)
 {
-	struct osub *o;
+	char *k = g_ascii_strdown(ext, -1);
+	struct osub *o = g_hash_table_lookup(gw->pres->osub_exts, k);
 
-	/* One that is ending is left to finish: a new watcher gets a new one. */
-	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
-		if (strcasecmp(o->ext, ext) == 0 && o->state != OS_ENDING)
-			return o;
-	return NULL;
+	g_free(k);
+	return o;
 }
 
 static struct osub *
 osub_by_id(struct gateway *gw, uint32_t id)
 {
-	struct osub *o;
+	return g_hash_table_lookup(gw->pres->osub_ids, GUINT_TO_POINTER(id));
+}
 
-	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
-		if (o->id == id)
-			return o;
-	return NULL;
+/* Out of the by-name index (ending, or freed). */
+static void
+osub_unname(struct gateway *gw, struct osub *o)
+{
+	char *k = g_ascii_strdown(o->ext, -1);
+
+	if (g_hash_table_lookup(gw->pres->osub_exts, k) == o)
+		g_hash_table_remove(gw->pres->osub_exts, k);
+	g_free(k);
+}
+
+static void
+domain_count(struct gateway *gw, const char *ext, int delta)
+{
+	const char *d = presence_domain_of(ext);
+	int n = GPOINTER_TO_INT(g_hash_table_lookup(gw->pres->osub_per_domain,
+	    d)) + delta;
+
+	if (n > 0)
+		g_hash_table_replace(gw->pres->osub_per_domain, g_strdup(d),
+		    GINT_TO_POINTER(n));
+	else
+		g_hash_table_remove(gw->pres->osub_per_domain, d);
 }
 
 static void
@@ -120,6 +163,9 @@ osub_free(struct gateway *gw, struct osub *o)
 	size_t i;
 
 	TAILQ_REMOVE(&gw->pres->osubs, o, entry);
+	g_hash_table_remove(gw->pres->osub_ids, GUINT_TO_POINTER(o->id));
+	osub_unname(gw, o);
+	domain_count(gw, o->ext, -1);
 	sip_cancel(gw, o->req);
 	if (o->timer)
 		event_free(o->timer);
@@ -388,13 +434,8 @@ osub_from_cb(struct gateway *gw, int rc, const char *mail, void *arg)
 static int
 osub_count_domain(struct gateway *gw, const char *domain)
 {
-	struct osub *o;
-	int n = 0;
-
-	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
-		if (strcasecmp(presence_domain_of(o->ext), domain) == 0)
-			n++;
-	return n;
+	return GPOINTER_TO_INT(g_hash_table_lookup(gw->pres->osub_per_domain,
+	    domain));
 }
 
 void
@@ -449,6 +490,9 @@ presence_watch_start(struct gateway *gw, const char *ext, const char *watcher)
 	o->nwatchers = 1;
 	o->state = OS_RESOLVING;
 	TAILQ_INSERT_TAIL(&gw->pres->osubs, o, entry);
+	g_hash_table_insert(gw->pres->osub_ids, GUINT_TO_POINTER(o->id), o);
+	g_hash_table_replace(gw->pres->osub_exts, g_ascii_strdown(ext, -1), o);
+	domain_count(gw, ext, 1);
 	convertid_to_mail(gw, watcher, osub_from_cb, (void *)(uintptr_t)o->id);
 }
 
@@ -457,10 +501,12 @@ osub_end(struct gateway *gw, struct osub *o)
 {
 	if (o->state == OS_SUBSCRIBING && o->req != 0) {
 		o->state = OS_ENDING;	/* see osub_resp_cb */
+		osub_unname(gw, o);
 		return;
 	}
 	if (o->state == OS_ACTIVE) {
 		o->state = OS_ENDING;
+		osub_unname(gw, o);
 		if (o->timer)
 			evtimer_del(o->timer);
 		osub_subscribe(gw, o);		/* Expires: 0 */
@@ -676,7 +722,7 @@ void
 presence_status(struct gateway *gw, struct evbuffer *b)
 {
 	struct osub *o;
-	size_t nos = 0, nw = 0, nis = 0;
+	size_t nos = 0, nw = 0, nis = 0, k;
 
 	TAILQ_FOREACH(o, &gw->pres->osubs, entry) {
 		nos++;
@@ -685,9 +731,16 @@ presence_status(struct gateway *gw, struct evbuffer *b)
 	watchers_status(gw, NULL, &nis);
 	evbuffer_add_printf(b, "subscriptions out: %zu (Sametime watchers "
 	    "%zu)\nsubscriptions in: %zu\n", nos, nw, nis);
-	TAILQ_FOREACH(o, &gw->pres->osubs, entry)
+	k = 0;
+	TAILQ_FOREACH(o, &gw->pres->osubs, entry) {
+		if (k++ == 20) {
+			evbuffer_add_printf(b, "  out ... and %zu more\n",
+			    nos - 20);
+			break;
+		}
 		evbuffer_add_printf(b, "  out %s %s watchers %zu status "
 		    "0x%04x\n", o->ext, osub_state_names[o->state],
 		    o->nwatchers, o->have_status ? o->st.status : 0);
+	}
 	watchers_status(gw, b, NULL);
 }

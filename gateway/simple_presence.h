@@ -8,6 +8,8 @@
 
 #include <sys/queue.h>
 
+#include <glib.h>
+
 struct osip_message;
 struct osub;
 struct isub;
@@ -15,6 +17,14 @@ struct isub;
 struct presence {
 	TAILQ_HEAD(, osub) osubs;
 	TAILQ_HEAD(, isub) isubs;
+	GHashTable	*isub_ids;		/* id -> isub */
+	GHashTable	*isub_dialogs;		/* "call-id\1tag" -> isub */
+	GHashTable	*isub_pairs;		/* "watcher\1internal" -> chain */
+	GHashTable	*isub_per_watcher;	/* watcher -> count */
+	GHashTable	*isub_per_domain;	/* domain -> count */
+	GHashTable	*osub_ids;		/* id -> osub */
+	GHashTable	*osub_exts;		/* external id -> live osub */
+	GHashTable	*osub_per_domain;	/* domain -> count */
 	uint64_t	 subscribe_out, notify_in, subscribe_in, notify_out;
 	uint64_t	 refused;
 	struct event	*sweep;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <glib.h>
 #include <osipparser2/osip_parser.h>
 
 #include "gateway.h"
@@ -36,6 +37,8 @@ struct sip_pending {
 
 struct sip_layer {
 	TAILQ_HEAD(, sip_pending) pending;
+	GHashTable	*by_branch;		/* branch -> sip_pending */
+	GHashTable	*by_id;			/* id -> sip_pending */
 	uint64_t	 next_id;
 	uint64_t	 requests_in, responses_in, malformed;
 };
@@ -95,6 +98,9 @@ sip_init(struct gateway *gw)
 	if ((gw->sip = calloc(1, sizeof(*gw->sip))) == NULL)
 		return -1;
 	TAILQ_INIT(&gw->sip->pending);
+	gw->sip->by_branch = g_hash_table_new(g_str_hash, g_str_equal);
+	gw->sip->by_id = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+	    NULL, NULL);
 	gw->sip->next_id = 1;
 	return 0;
 }
@@ -103,6 +109,8 @@ static void
 pending_free(struct sip_layer *s, struct sip_pending *p)
 {
 	TAILQ_REMOVE(&s->pending, p, entry);
+	g_hash_table_remove(s->by_branch, p->branch);
+	g_hash_table_remove(s->by_id, &p->id);
 	event_free(p->timer);
 	free(p);
 }
@@ -116,6 +124,8 @@ sip_free(struct gateway *gw)
 		return;
 	while ((p = TAILQ_FIRST(&gw->sip->pending)) != NULL)
 		pending_free(gw->sip, p);
+	g_hash_table_destroy(gw->sip->by_branch);
+	g_hash_table_destroy(gw->sip->by_id);
 	free(gw->sip);
 	gw->sip = NULL;
 }
@@ -408,6 +418,8 @@ sip_request(struct gateway *gw, const char *method, struct sip_dialog *d,
 		evtimer_add(p->timer, &tv);
 	}
 	TAILQ_INSERT_TAIL(&s->pending, p, entry);
+	g_hash_table_insert(s->by_branch, p->branch, p);
+	g_hash_table_insert(s->by_id, &p->id, p);
 	return p->id;
 }
 
@@ -418,11 +430,8 @@ sip_cancel(struct gateway *gw, uint64_t id)
 
 	if (id == 0 || gw->sip == NULL)
 		return;
-	TAILQ_FOREACH(p, &gw->sip->pending, entry)
-		if (p->id == id) {
-			pending_free(gw->sip, p);
-			return;
-		}
+	if ((p = g_hash_table_lookup(gw->sip->by_id, &id)) != NULL)
+		pending_free(gw->sip, p);
 }
 
 int
@@ -530,10 +539,10 @@ response_in(struct gateway *gw, osip_message_t *m)
 		log_debug("sip: response without a branch dropped");
 		return;
 	}
-	TAILQ_FOREACH(p, &s->pending, entry)
-		if (strcmp(p->branch, br->gvalue) == 0 &&
-		    strcasecmp(p->method, m->cseq->method) == 0)
-			break;
+	p = g_hash_table_lookup(s->by_branch, br->gvalue);
+	if (p != NULL && strcasecmp(p->method, m->cseq->method ?
+	    m->cseq->method : "") != 0)
+		p = NULL;
 	if (p == NULL) {
 		log_debug("sip: response %d for no pending request dropped",
 		    m->status_code);
@@ -600,11 +609,8 @@ sip_input(struct gateway *gw, const struct gw_sipmeta *meta, const char *buf,
 void
 sip_status(struct gateway *gw, struct evbuffer *b)
 {
-	struct sip_pending *p;
-	size_t n = 0;
+	size_t n = g_hash_table_size(gw->sip->by_id);
 
-	TAILQ_FOREACH(p, &gw->sip->pending, entry)
-		n++;
 	evbuffer_add_printf(b, "sip: requests in %" PRIu64 ", responses in %"
 	    PRIu64 ", malformed %" PRIu64 ", pending %zu\n",
 	    gw->sip->requests_in, gw->sip->responses_in, gw->sip->malformed, n);

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <glib.h>
 #include <osipparser2/osip_parser.h>
 
 #include "gateway.h"
@@ -19,6 +20,9 @@
  * Sametime user; we are the notifier.  The community server applies the
  * user's privacy list (a blocked watcher is sent status offline).  Async
  * callbacks find an isub again by id, never by a pointer kept over a turn.
+ * Hash tables index them by id, by dialog and by (watcher, internal user),
+ * and count them per watcher and per domain, so that 100,000 of them cost
+ * no more per request than ten.
  */
 enum isub_state {
 	IS_RESOLVING,		/* ConvertID of the target */
@@ -29,12 +33,16 @@ enum isub_state {
 struct isub {
 	TAILQ_ENTRY(isub) entry;
 	struct gateway	*gw;		/* for its timer */
-	uint32_t	 id;
-	uint32_t	 req_id;		/* WATCH_INTERNAL */
-	char		 watcher[GW_ADDR_MAX];
-	char		 target[GW_ADDR_MAX];
-	char		 internal[GW_ADDR_MAX];
-	char		 domain[GW_ADDR_MAX];
+	uint32_t	 id;			/* also WATCH_INTERNAL req_id */
+	char		*watcher;		/* lower-case domain */
+	char		*wkey;			/* all lower-case */
+	char		*target;
+	char		*internal;		/* NULL until ConvertID */
+	char		*domain;		/* the watcher's */
+	char		*community;		/* for the counters */
+	char		*pairkey;		/* in the pairs index */
+	struct isub	*pair_next;		/* same (watcher, internal) */
+	char		*dlgkey;		/* in the dialogs index */
 	enum isub_state	 state;
 	struct gw_sipreq *req;			/* unanswered SUBSCRIBE */
 	struct sip_dialog d;
@@ -44,7 +52,7 @@ struct isub {
 	int		 fetch;			/* Expires: 0: one NOTIFY */
 	int		 have_status;
 	uint16_t	 status;
-	char		 note[PIDF_MAX_NOTE];
+	char		*note;			/* "" when none */
 };
 
 static void isub_free(struct gateway *, struct isub *);
@@ -55,18 +63,76 @@ static void isub_notify(struct gateway *, struct isub *, int final,
 static struct isub *
 isub_by_id(struct gateway *gw, uint32_t id)
 {
-	struct isub *i;
+	return g_hash_table_lookup(gw->pres->isub_ids, GUINT_TO_POINTER(id));
+}
 
-	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-		if (i->id == id)
-			return i;
-	return NULL;
+static char *
+key2(const char *a, const char *b)
+{
+	return g_strdup_printf("%s\x01%s", a, b);
+}
+
+static void
+count_add(GHashTable *t, const char *key, int delta)
+{
+	int n = GPOINTER_TO_INT(g_hash_table_lookup(t, key)) + delta;
+
+	if (n > 0)
+		g_hash_table_replace(t, g_strdup(key), GINT_TO_POINTER(n));
+	else
+		g_hash_table_remove(t, key);
+}
+
+static int
+count_get(GHashTable *t, const char *key)
+{
+	return GPOINTER_TO_INT(g_hash_table_lookup(t, key));
+}
+
+/* Index i under (watcher, internal) once the internal ID is known. */
+static void
+pair_link(struct gateway *gw, struct isub *i)
+{
+	char *lw = g_ascii_strdown(i->watcher, -1);
+
+	i->pairkey = key2(lw, i->internal);
+	g_free(lw);
+	i->pair_next = g_hash_table_lookup(gw->pres->isub_pairs, i->pairkey);
+	g_hash_table_replace(gw->pres->isub_pairs, g_strdup(i->pairkey), i);
+}
+
+static void
+pair_unlink(struct gateway *gw, struct isub *i)
+{
+	struct isub *head, **pp;
+
+	if (i->pairkey == NULL)
+		return;
+	head = g_hash_table_lookup(gw->pres->isub_pairs, i->pairkey);
+	for (pp = &head; *pp != NULL; pp = &(*pp)->pair_next)
+		if (*pp == i) {
+			*pp = i->pair_next;
+			break;
+		}
+	if (head != NULL)
+		g_hash_table_replace(gw->pres->isub_pairs,
+		    g_strdup(i->pairkey), head);
+	else
+		g_hash_table_remove(gw->pres->isub_pairs, i->pairkey);
+	g_free(i->pairkey);
+	i->pairkey = NULL;
 }
 
 static void
 isub_free(struct gateway *gw, struct isub *i)
 {
 	TAILQ_REMOVE(&gw->pres->isubs, i, entry);
+	g_hash_table_remove(gw->pres->isub_ids, GUINT_TO_POINTER(i->id));
+	g_hash_table_remove(gw->pres->isub_dialogs, i->dlgkey);
+	g_free(i->dlgkey);
+	pair_unlink(gw, i);
+	count_add(gw->pres->isub_per_watcher, i->wkey, -1);
+	count_add(gw->pres->isub_per_domain, i->domain, -1);
 	if (i->req != NULL) {
 		sip_respond(gw, i->req, 500, NULL, NULL, NULL, NULL);
 		sip_req_free(i->req);
@@ -74,6 +140,13 @@ isub_free(struct gateway *gw, struct isub *i)
 	if (i->expiry)
 		event_free(i->expiry);
 	sip_dialog_clear(&i->d);
+	free(i->watcher);
+	g_free(i->wkey);
+	free(i->target);
+	free(i->internal);
+	free(i->domain);
+	free(i->community);
+	free(i->note);
 	free(i);
 }
 
@@ -162,7 +235,7 @@ isub_notify(struct gateway *gw, struct isub *i, int final, const char *reason)
 	if ((doc = simple_pidf_build(entity, status, i->note)) == NULL)
 		fatal("pidf");
 	gw->pres->notify_out++;
-	gateway_stats(gw, i->domain)->msg_out++;
+	gateway_stats(gw, i->community)->msg_out++;
 	gw_trace(gw, "presence", i->watcher, "NOTIFY %s status 0x%04x%s",
 	    i->target, status, final ? " (final)" : "");
 	sip_request(gw, "NOTIFY", &i->d, extra, "application/pidf+xml", doc,
@@ -175,18 +248,21 @@ presence_internal_status(struct gateway *gw, const char *ext_watcher,
     const char *internal_id, uint16_t status, const char *text)
 {
 	struct isub *i, *next;
+	char *key, *lw = g_ascii_strdown(ext_watcher, -1);
 
-	for (i = TAILQ_FIRST(&gw->pres->isubs); i != NULL; i = next) {
-		next = TAILQ_NEXT(i, entry);
-		if (strcasecmp(i->watcher, ext_watcher) != 0 ||
-		    strcmp(i->internal, internal_id) != 0)
-			continue;
+	key = key2(lw, internal_id);
+	i = g_hash_table_lookup(gw->pres->isub_pairs, key);
+	g_free(key);
+	g_free(lw);
+	for (; i != NULL; i = next) {
+		next = i->pair_next;
 		if (i->have_status && i->status == status &&
 		    strcmp(i->note, text ? text : "") == 0)
 			continue;
 		i->have_status = 1;
 		i->status = status;
-		gw_strlcpy(i->note, text ? text : "", sizeof(i->note));
+		free(i->note);
+		i->note = gw_strdup(text);
 		if (i->state != IS_ACTIVE)
 			continue;
 		if (i->fetch)
@@ -200,12 +276,9 @@ void
 presence_watch_internal_result(struct gateway *gw, uint32_t req_id,
     uint32_t code)
 {
-	struct isub *i;
+	struct isub *i = isub_by_id(gw, req_id);
 	char extra[64];
 
-	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-		if (i->req_id == req_id)
-			break;
 	if (i == NULL || i->state != IS_WATCHING)
 		return;
 	if (code == STGW_ERR_NO_SUCH_USER) {
@@ -257,24 +330,12 @@ isub_target_cb(struct gateway *gw, int rc, const char *id, void *arg)
 		isub_fail(gw, i, 503, "Retry-After: 30\r\n");
 		return;
 	}
-	gw_strlcpy(i->internal, id, sizeof(i->internal));
+	i->internal = gw_strdup(id);
+	pair_link(gw, i);
 	i->state = IS_WATCHING;
-	i->req_id = gw_next_id();
-	vpg_watch_internal(gw, i->req_id, i->watcher, i->internal);
+	vpg_watch_internal(gw, i->id, i->watcher, i->internal);
 }
 
-static int
-isub_count(struct gateway *gw, const char *watcher, const char *domain)
-{
-	struct isub *i;
-	int n = 0;
-
-	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-		if ((watcher && strcasecmp(i->watcher, watcher) == 0) ||
-		    (domain && strcasecmp(i->domain, domain) == 0))
-			n++;
-	return n;
-}
 
 void
 presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
@@ -284,7 +345,8 @@ presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
 	char watcher[GW_ADDR_MAX], target[GW_ADDR_MAX], uri[GW_ADDR_MAX + 8];
 	char *cid = NULL, *s = NULL;
 	struct isub *i;
-	int exp, fetch;
+	char *lw;
+	int exp, fetch, nw;
 
 	gw->pres->subscribe_in++;
 	if (sip_addr_of(m, 0, watcher, sizeof(watcher)) != 0 ||
@@ -311,12 +373,12 @@ presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
 		exp = gw->set.sub_max_expires;
 
 	if (totag != NULL) {		/* refresh or unsubscribe */
+		char *k;
+
 		osip_call_id_to_str(m->call_id, &cid);
-		TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-			if (i->d.call_id && cid &&
-			    strcmp(i->d.call_id, cid) == 0 &&
-			    strcmp(i->d.local_tag, totag) == 0)
-				break;
+		k = key2(cid ? cid : "", totag);
+		i = g_hash_table_lookup(gw->pres->isub_dialogs, k);
+		g_free(k);
 		osip_free(cid);
 		if (i == NULL || i->state != IS_ACTIVE) {
 			sip_respond(gw, r, 481, NULL, NULL, NULL, NULL);
@@ -345,8 +407,10 @@ presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
 	fetch = exp == 0;
 	if (fetch)
 		exp = gw->set.sip_timeout;	/* bound if no state comes */
-	if (gw->set.max_subs_watcher > 0 &&
-	    isub_count(gw, watcher, NULL) >= gw->set.max_subs_watcher) {
+	lw = g_ascii_strdown(watcher, -1);
+	nw = count_get(gw->pres->isub_per_watcher, lw);
+	g_free(lw);
+	if (gw->set.max_subs_watcher > 0 && nw >= gw->set.max_subs_watcher) {
 		log_warnx("presence: %s reached the limit of %d subscriptions",
 		    watcher, gw->set.max_subs_watcher);
 		gw->errors++;
@@ -354,8 +418,9 @@ presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
 		sip_req_free(r);
 		return;
 	}
-	if (gw->set.max_subs_domain > 0 && isub_count(gw, NULL,
-	    presence_domain_of(watcher)) >= gw->set.max_subs_domain) {
+	if (gw->set.max_subs_domain > 0 &&
+	    count_get(gw->pres->isub_per_domain, presence_domain_of(watcher)) >=
+	    gw->set.max_subs_domain) {
 		log_warnx("presence: domain %s reached the limit of %d "
 		    "subscriptions", presence_domain_of(watcher),
 		    gw->set.max_subs_domain);
@@ -369,10 +434,13 @@ presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
 		fatal("calloc");
 	i->id = gw_next_id();
 	i->gw = gw;
-	gw_strlcpy(i->watcher, watcher, sizeof(i->watcher));
-	gw_strlcpy(i->target, target, sizeof(i->target));
-	gw_strlcpy(i->domain, sip_req_meta(r)->community[0] ?
-	    sip_req_meta(r)->community : presence_domain_of(watcher), sizeof(i->domain));
+	i->watcher = gw_strdup(watcher);
+	i->wkey = g_ascii_strdown(watcher, -1);
+	i->target = gw_strdup(target);
+	i->domain = gw_strdup(presence_domain_of(watcher));
+	i->community = gw_strdup(sip_req_meta(r)->community[0] ?
+	    sip_req_meta(r)->community : gateway_community_of(gw, watcher));
+	i->note = gw_strdup("");
 	i->expires = exp;
 	i->fetch = fetch;
 	i->state = IS_RESOLVING;
@@ -390,6 +458,11 @@ presence_subscribe_in(struct gateway *gw, struct gw_sipreq *r)
 	i->d.remote_target = presence_contact_uri(m);
 	i->d.route = presence_route_set(m, 0);
 	TAILQ_INSERT_TAIL(&gw->pres->isubs, i, entry);
+	g_hash_table_insert(gw->pres->isub_ids, GUINT_TO_POINTER(i->id), i);
+	i->dlgkey = key2(i->d.call_id, i->d.local_tag);
+	g_hash_table_replace(gw->pres->isub_dialogs, g_strdup(i->dlgkey), i);
+	count_add(gw->pres->isub_per_watcher, i->wkey, 1);
+	count_add(gw->pres->isub_per_domain, i->domain, 1);
 	isub_arm(gw, i);
 	gw_trace(gw, "presence", watcher, "SUBSCRIBE to %s expires %d", target,
 	    exp);
@@ -422,7 +495,8 @@ watchers_session(struct gateway *gw, int up)
 			    (!i->have_status || i->status != VPST_OFFLINE)) {
 				i->have_status = 1;
 				i->status = VPST_OFFLINE;
-				i->note[0] = '\0';
+				free(i->note);
+				i->note = gw_strdup("");
 				isub_notify(gw, i, 0, NULL);
 			}
 		}
@@ -430,11 +504,9 @@ watchers_session(struct gateway *gw, int up)
 	}
 	/* Restore every external watch; INTERNAL_STATUS follows. */
 	TAILQ_FOREACH(i, &gw->pres->isubs, entry)
-		if (i->state == IS_ACTIVE) {
-			i->req_id = gw_next_id();
-			vpg_watch_internal(gw, i->req_id, i->watcher,
+		if (i->state == IS_ACTIVE)
+			vpg_watch_internal(gw, i->id, i->watcher,
 			    i->internal);
-		}
 }
 
 /* With b: one line per subscription; with n: just count them. */
@@ -442,15 +514,22 @@ void
 watchers_status(struct gateway *gw, struct evbuffer *b, size_t *n)
 {
 	struct isub *i;
+	size_t shown = 0;
 
 	if (n != NULL)
-		*n = 0;
+		*n = g_hash_table_size(gw->pres->isub_ids);
+	if (b == NULL)
+		return;
+	/* The first ones: a status line per subscription of 100,000 would
+	 * drown the counters. */
 	TAILQ_FOREACH(i, &gw->pres->isubs, entry) {
-		if (n != NULL)
-			(*n)++;
-		if (b != NULL)
-			evbuffer_add_printf(b, "  in %s -> %s (%s) expires in "
-			    "%lds\n", i->watcher, i->target, i->internal,
-			    (long)(i->expires_at - time(NULL)));
+		if (shown++ == 20) {
+			evbuffer_add_printf(b, "  in ... and %u more\n",
+			    g_hash_table_size(gw->pres->isub_ids) - 20);
+			break;
+		}
+		evbuffer_add_printf(b, "  in %s -> %s (%s) expires in %lds\n",
+		    i->watcher, i->target, i->internal ? i->internal : "?",
+		    (long)(i->expires_at - time(NULL)));
 	}
 }
