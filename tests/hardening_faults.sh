@@ -153,10 +153,12 @@ done
 # The gateway's LDAP client retries only after 2 s without lookups
 # (gateway/convertid_ldap.c: the throttle in cl_connect() goes through
 # cl_drop(), which moves last_fail forward): under a steady load it never
-# reconnects.  Then the load pauses 3 s and must recover ("idle").
+# reconnects (tests/hardening_ldap_retry.sh).  Then the load pauses and
+# must recover ("idle"); 6.5 s because bob's refreshes (every 4 s) still
+# ask ConvertID: the second one after the pause is 2 s past any failure.
 restart slapd 10 "the gateway does not reconnect to LDAP while lookups keep coming"
 ctl pause
-sleep 3
+sleep 6.5
 ctl "resume idle 20"
 recovered idle
 sleep 2
