@@ -45,7 +45,7 @@ FL=$top_srcdir/tests/hardening_flood.py
 
 # the partner, for the whole test; the flood starts once it is answered
 t_start partner python3 "$FL" partner --addr "$B" --conn "$C" --ca "$PKI/ca.pem" \
-	--rate 50 --duration $((DUR + 6))
+	--rate 50 --duration $((DUR + 8))
 t_wait_grep "$T/partner.log" "PARTNER READY" 10 ||
 	{ t_fail "the partner's MESSAGEs are answered"; t_done; exit; }
 sleep 2
