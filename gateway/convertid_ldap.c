@@ -98,7 +98,10 @@ cl_drop(struct cid_ldap *l, const char *why)
 		close(l->fd);
 		l->fd = -1;
 	}
-	if (l->state != L_READY || why != NULL)
+	/* Only a real failure starts the pause; failing the queue during
+	 * the pause must not move it, or steady traffic would keep the
+	 * directory away for ever. */
+	if (why != NULL)
 		l->last_fail = time(NULL);
 	l->state = L_DOWN;
 	while ((q = TAILQ_FIRST(&l->q)) != NULL)
