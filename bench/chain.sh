@@ -93,7 +93,21 @@ max_handshakes = 100000
 EOF
 }
 
+# chain_start: once more if the first try fails (a loaded machine), with
+# the logs' tails on stderr
 chain_start() {
+	_chain_start && return 0
+	local f
+	for f in community gateway conn; do
+		[ -f "$B/$f.log" ] && tail -n 5 "$B/$f.log" >&2
+	done
+	b_log "the chain did not start; once more"
+	for f in conn gateway community; do b_stop "$f"; done
+	sleep 2
+	_chain_start
+}
+
+_chain_start() {
 	b_start community "$STCOMMUNITY" -D -c "$B/docs" -f "$B/community.conf"
 	b_wait_tcp "$V" 1533 15 || return 1
 	b_start gateway "$STGATEWAY" -d -c "$B/docs" -f "$B/gw.conf"

@@ -62,6 +62,7 @@ struct conn {
 	size_t		 rlen, rcap;
 	char		*wbuf;
 	size_t		 wlen, woff;
+	size_t		 tls_again;	/* length of a send GnuTLS must retry */
 	double		 t_start;
 	char		 via[64];	/* local addr:port for Via */
 	struct sockaddr_in peer;	/* UDP uas: where the request came from */
@@ -182,7 +183,7 @@ conn_close(struct load *l, struct conn *c, int failed)
 	c->tls = NULL;
 	c->fd = -1;
 	c->st = failed ? C_DEAD : C_FREE;
-	c->rlen = c->wlen = c->woff = 0;
+	c->rlen = c->wlen = c->woff = c->tls_again = 0;
 	c->events = 0;
 }
 
@@ -198,9 +199,15 @@ conn_flush(struct load *l, struct conn *c)
 		if (c->tls != NULL) {
 			if (len > 16384)
 				len = 16384;
+			/* after EAGAIN GnuTLS wants the very same call again */
+			if (c->tls_again)
+				len = c->tls_again;
 			n = gnutls_record_send(c->tls, c->wbuf + c->woff, len);
-			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+				c->tls_again = len;
 				break;
+			}
+			c->tls_again = 0;
 			if (n < 0)
 				return -1;
 		} else {
@@ -1063,7 +1070,7 @@ main(int argc, char *argv[])
 	struct load l;
 	struct rlimit rl;
 	const char *addr = NULL;
-	int ch, i;
+	int ch, i, dset = 0;
 
 	memset(&l, 0, sizeof(l));
 	l.nsrc = 1;
@@ -1085,7 +1092,7 @@ main(int argc, char *argv[])
 				usage();
 			break;
 		case 'C': l.cert = optarg; break;
-		case 'D': l.duration = atof(optarg); break;
+		case 'D': l.duration = atof(optarg); dset = 1; break;
 		case 'E': l.expires = atoi(optarg); break;
 		case 'U': l.nusers = (size_t)atol(optarg); break;
 		case 'f': l.refresh_rate = atof(optarg); break;
@@ -1123,6 +1130,8 @@ main(int argc, char *argv[])
 		usage();
 	if (l.window <= 0 && l.mode != M_UAC)
 		l.window = 64;
+	if (l.mode == M_UAS && !dset)
+		l.duration = 0;		/* a server runs until SIGTERM */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, stop_cb);
 	signal(SIGINT, stop_cb);
