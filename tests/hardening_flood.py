@@ -3,7 +3,7 @@
 
   partner  beta.example's SIP proxy: MESSAGEs to alice@alpha.example over
            TLS at a steady rate through the connector (round-trip time of
-           each to its final response), and a UDP server answering 200 to
+           each to its final response; --samples keeps each), and a UDP server answering 200 to
            the MESSAGEs sent to beta.  Stops on SIGTERM or after
            --duration; prints "name: value unit" lines.
   flood    a hostile source: thousands of TCP connections (held open),
@@ -99,6 +99,8 @@ def partner(a):
     sel.register(s, selectors.EVENT_READ, "tls")
     sel.register(u, selectors.EVENT_READ, "udp")
     pend, rtt, codes = {}, [], {}
+    wall = {}
+    samples = open(a.samples, "w") if a.samples else None
     n = 0
     rbuf = b""
     served = 0
@@ -112,6 +114,7 @@ def partner(a):
             n += 1
             cid = "p%d-%d" % (n, os.getpid())
             pend[cid] = NOW()
+            wall[cid] = time.time()
             s.sendall(message("TLS", me, cid, "bob@beta.example"))
             nxt += 1.0 / a.rate
         for key, _ in sel.select(max(0.0, min(0.005, nxt - NOW()))):
@@ -129,6 +132,9 @@ def partner(a):
                     if code < 200 or cid not in pend:
                         continue
                     rtt.append((NOW() - pend.pop(cid)) * 1000.0)
+                    if samples:
+                        samples.write("%.3f %.2f %d\n" % (wall[cid], rtt[-1],
+                                                          code))
                     codes[code] = codes.get(code, 0) + 1
                     if not ready:
                         ready = True
@@ -156,7 +162,12 @@ def partner(a):
             for code, cid in res:
                 if code >= 200 and cid in pend:
                     rtt.append((NOW() - pend.pop(cid)) * 1000.0)
+                    if samples:
+                        samples.write("%.3f %.2f %d\n" % (wall[cid], rtt[-1],
+                                                          code))
                     codes[code] = codes.get(code, 0) + 1
+    if samples:
+        samples.close()
     out("partner_sent", n, "msgs")
     out("partner_answered_200", codes.get(200, 0), "msgs")
     out("partner_answered_other", sum(v for k, v in codes.items()
@@ -354,6 +365,7 @@ def main():
     p.add_argument("--sip-port", type=int, default=5060)
     p.add_argument("--tls-port", type=int, default=5061)
     p.add_argument("--ca")
+    p.add_argument("--samples", help="partner: 'epoch rtt_ms code' lines")
     p.add_argument("--rate", type=float, default=50)
     p.add_argument("--duration", type=float, default=10)
     p.add_argument("--conns", type=int, default=3000)
