@@ -138,8 +138,17 @@ fi
 	t_pass "spoofed requests within the rate refused 403 ($(fig flood_answered_403)), none relayed" ||
 	t_fail "spoofed requests: 403 $(fig flood_answered_403), 200 $(fig flood_answered_200)"
 t_expect_not "nothing from the flooder reached the gateway end" "$T/peer.log" "from=$X"
-[ "$lines" = 1 ] && t_pass "the flooder is logged once (once per minute)" ||
+[ "$lines" = 1 ] && t_pass "the flood limit is logged once (once per minute)" ||
 	t_fail "flood log lines for $X: $lines"
+# Every refusal by trust (403) and every unanswerable drop is logged too:
+# one line per request within the rate (issue 4 asks for a line per 403).
+# Printed; asserted with STSIP_FLOOD_STRICT=1 (known: no throttle today).
+xl=$(grep -c -- "$X" "$T/conn.log")
+echo "connector_log_lines_about_flooder: $xl lines"
+if [ "${STSIP_FLOOD_STRICT:-0}" = 1 ]; then
+	[ "$xl" -le 10 ] && t_pass "the flooder costs a few log lines ($xl)" ||
+		t_fail "the flooder costs $xl log lines"
+fi
 t_expect_not "the partner was never limited" "$T/conn.log" "flood: $B "
 # memory: bounded during the flood and back near the start after it
 if [ "$ASAN" = 1 ]; then
