@@ -5,7 +5,8 @@
 # MESSAGE through the connector over TLS to beta's side: bench/sip_load's
 # TLS UAS (the Debian SIPp has no TLS), which answers 200 and measures the
 # one-way latency from the timestamp each IM carries.  The rate is raised
-# step by step; the highest step with < 0.1 % of IMs lost or refused is the
+# step by step; the highest step where > 99.9 % of the IMs reach beta in
+# time (by half a second after the step's end) and none is refused is the
 # sustained rate.  p50/p99 are those of the 1,000 msg/s step.
 #
 #   bench/outbound.sh [-q] [-d seconds_per_step] [-r "rates"]
@@ -13,7 +14,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/chain.sh"
 
-dur=5 rates="1000 2000 3000 4000 6000 8000 12000" senders=4
+dur=5 rates="1000 2000 3000 4000 5000 6000 7000 8000 10000 12000" senders=4
 while getopts "d:qr:" o; do
 	case $o in
 	d) dur=$OPTARG ;;
@@ -63,16 +64,20 @@ for r in $rates; do
 	python3 "$(dirname "$0")/im_pacer.py" "$r" "$dur" "@E bob@beta.example" \
 		"${fifos[@]}" >"$B/pacer.out"
 	cpu=$(b_cpu_report conn gateway community "${names[@]}" "$dur")
-	sleep 3				# the tail of the queue drains
+	sleep 0.5			# in time: within half a second
 	uas_stats
 	errs=$(( $(cat "$B"/tx*.log | grep -c '^error' || true) - errs0 ))
 	sent=$(b_kv "$B/pacer.out" sent)
 	served=$(b_kv "$B/uas.log" served)
 	lost=$(( sent - served ))
 	pct=$(awk -v l="$lost" -v s="$sent" 'BEGIN { printf "%.3f", s ? 100 * l / s : 100 }')
-	b_log "$r msg/s offered: $sent sent, $served reached beta ($pct % lost, $errs errors shown to senders), p50 $(b_kv "$B/uas.log" p50_ms) ms, p99 $(b_kv "$B/uas.log" p99_ms) ms; CPU: $cpu"
+	s50=$(b_kv "$B/uas.log" p50_ms) s99=$(b_kv "$B/uas.log" p99_ms)
+	sleep 3				# late ones arrive; not counted
+	uas_stats
+	late=$(b_kv "$B/uas.log" served)
+	b_log "$r msg/s offered: $sent sent, $served reached beta within 0.5 s of the end ($pct % not in time, $late later), $errs errors shown to senders, p50 $s50 ms, p99 $s99 ms; CPU: $cpu"
 	if [ "$r" = 1000 ]; then
-		p50=$(b_kv "$B/uas.log" p50_ms) p99=$(b_kv "$B/uas.log" p99_ms)
+		p50=$s50 p99=$s99
 		lostpct=$pct
 	fi
 	if awk -v p="$pct" 'BEGIN { exit !(p < 0.1) }' && [ "$errs" -eq 0 ]; then
@@ -83,6 +88,6 @@ for r in $rates; do
 done
 b_log "RSS connector $(b_rss_kib "$(b_pid conn)") KiB, gateway $(b_rss_kib "$(b_pid gateway)") KiB, community $(b_rss_kib "$(b_pid community)") KiB"
 
-b_figure outbound_tls_sustained_rate "$best" "msg/s (highest step with < 0.1 % lost)"
-b_figure outbound_tls_p50_at_1000 "$p50" "ms (lost $lostpct %)"
+b_figure outbound_tls_sustained_rate "$best" "msg/s (highest step delivered in time, < 0.1 % late or lost)"
+b_figure outbound_tls_p50_at_1000 "$p50" "ms (late or lost $lostpct %)"
 b_figure outbound_tls_p99_at_1000 "$p99" "ms (target <= 10)"
