@@ -12,8 +12,10 @@ restarts the daemons in between:
     starts a new subscription, as RFC 6665 asks);
   * the Sametime side: two stclient processes, alice (receives the "in-N"
     IMs, watches @E bob@beta.example, sets her status text) and carol
-    (sends "out-N" to ten external recipients r0..r9, one message in
-    flight per recipient so that an "error" line names its message).
+    (sends "out-N" to 150 external recipients r0..r149, one message in
+    flight per recipient, the next one to a recipient only --settle
+    seconds (SipTimeout + 1) after delivery, so that an "error" line,
+    which names the recipient only, names its message).
     A client whose session ends is logged in again (what a user does).
 
 Commands on the control FIFO (one a line): "kill NAME" (NAME is going
@@ -576,7 +578,8 @@ class World:
         self.n_in = self.n_out = 0
         self.sending = False      # from the "start" command on
         self.ua = UA(a)
-        self.slots = {"r%d" % i: None for i in range(10)}
+        self.slots = {"r%d" % i: None for i in range(a.recipients)}
+        self.late_errors = 0
         self.slot_free_at = {k: 0.0 for k in self.slots}
         self.alice_notes = []     # (t, status, note) of @E bob
         self.alice = Client(self, "alice", a.alice_pw, self.alice_line,
@@ -626,11 +629,11 @@ class World:
         if m.final is None:
             m.final = "delivered"
             m.t_final = NOW()
-        # one in flight per recipient: the next after a short settle time,
-        # so that a late error on this channel is still this message's
+        # one in flight per recipient: the next only after SipTimeout and
+        # a second, so that an error on this channel is this message's
         for k, v in self.slots.items():
             if v is m:
-                self.slot_free_at[k] = NOW() + 0.3
+                self.slot_free_at[k] = NOW() + self.a.settle
 
     def carol_line(self, ln):
         g = re.match(r"^error @E (r\d+)@beta\.example", ln)
@@ -638,6 +641,9 @@ class World:
             m = self.slots[g.group(1)]
             if m is not None:
                 m.error = ln
+                if m.final == "delivered" and \
+                        NOW() - m.t_final > self.a.settle:
+                    self.late_errors += 1
                 if m.final in (None, "delivered"):
                     m.final = "error" if m.final is None else "delivered+error"
                     m.t_final = NOW()
@@ -798,6 +804,7 @@ class World:
                  m.t_final is not None and m.t_final < t1 and
                  m.final not in ("200", "delivered")]
         out("baseline_failed_before_first_fault: %d msgs" % len(early))
+        out("out_errors_later_than_settle: %d msgs" % self.late_errors)
         out("logins_alice: %d count" % self.alice.logins)
         out("logins_carol: %d count" % self.carol.logins)
         for b in bad[:40]:
@@ -848,6 +855,8 @@ def main():
     p.add_argument("--rate-in", type=float, default=25)
     p.add_argument("--rate-out", type=float, default=20)
     p.add_argument("--timeout", type=float, default=12)
+    p.add_argument("--recipients", type=int, default=150)
+    p.add_argument("--settle", type=float, default=6)
     p.add_argument("--recover-limit", type=float, default=25)
     p.add_argument("--max-time", type=float, default=170)
     a = p.parse_args()
