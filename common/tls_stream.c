@@ -617,9 +617,9 @@ tls_stream_accept(struct event_base *base, struct tls_ctx *ctx, int fd,
 
 struct tls_stream *
 tls_stream_connect(struct event_base *base, struct tls_ctx *ctx,
-    const struct sockaddr *sa, socklen_t salen, const char *sni,
-    int timeout_ms, tls_stream_read_cb rcb, tls_stream_event_cb ecb,
-    void *arg)
+    const struct sockaddr *sa, socklen_t salen, const struct sockaddr *local,
+    socklen_t locallen, const char *sni, int timeout_ms,
+    tls_stream_read_cb rcb, tls_stream_event_cb ecb, void *arg)
 {
 	struct tls_stream *s;
 	int fd, saved;
@@ -628,10 +628,31 @@ tls_stream_connect(struct event_base *base, struct tls_ctx *ctx,
 		errno = EINVAL;
 		return NULL;
 	}
+	if (local != NULL && local->sa_family != sa->sa_family) {
+		errno = EAFNOSUPPORT;
+		return NULL;
+	}
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (fd == -1)
 		return NULL;
+	if (local != NULL) {
+#ifdef IP_BIND_ADDRESS_NO_PORT
+		int one = 1;
+
+		/* the port is chosen at connect() time, per destination:
+		 * many connections from one address do not use up the
+		 * ephemeral ports as bind() alone would */
+		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+		    sizeof(one));
+#endif
+		if (bind(fd, local, locallen) == -1) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return NULL;
+		}
+	}
 	if (connect(fd, sa, salen) == -1 && errno != EINPROGRESS) {
 		saved = errno;
 		close(fd);

@@ -75,13 +75,18 @@ struct tls_stream *tls_stream_accept(struct event_base *, struct tls_ctx *,
 		    tls_stream_event_cb, void *arg);
 
 /*
- * Client side: a non-blocking connect to sa, then the handshake.  sni is
- * the server name sent in the handshake (may be NULL; IP literals are not
- * sent).  timeout_ms bounds connect + handshake.  NULL on immediate failure
- * (errno set).
+ * Client side: a non-blocking connect to sa, then the handshake.  local,
+ * when not NULL, is the source address the socket is bound to first (its
+ * port is normally 0: any); the peer's IP-trust checks see that address,
+ * not the one the routing table would pick on a multi-homed host.  NULL
+ * leaves the choice to the kernel.  sni is the server name sent in the
+ * handshake (may be NULL; IP literals are not sent).  timeout_ms bounds
+ * connect + handshake.  NULL on immediate failure (errno set; EAFNOSUPPORT
+ * when local and sa are of different families).
  */
 struct tls_stream *tls_stream_connect(struct event_base *, struct tls_ctx *,
 		    const struct sockaddr *sa, socklen_t salen,
+		    const struct sockaddr *local, socklen_t locallen,
 		    const char *sni, int timeout_ms, tls_stream_read_cb,
 		    tls_stream_event_cb, void *arg);
 

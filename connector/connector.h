@@ -44,6 +44,9 @@ struct conn_local {
 	char		*gwtext[CONN_MAX_GATEWAYS];
 	size_t		 ngw;
 	char		*dns;			/* forwarder "addr[@port]" */
+	char		*source;		/* link's source address */
+	struct sockaddr_storage src;		/* ... parsed (port 0) */
+	socklen_t	 srclen;		/* 0: the kernel chooses */
 	char		*user;			/* run-as user */
 	char		*rundir;		/* runtime dir for pushed docs */
 	unsigned	 t1_ms;			/* RFC 3261 T1, default 500 */
@@ -292,6 +295,11 @@ const char *addr_str(const struct sockaddr *, char *buf, size_t);
 const char *addr_port_str(const struct sockaddr *, char *buf, size_t);
 int	 addr_equal(const struct sockaddr *, const struct sockaddr *);
 int	 addr_port(const struct sockaddr *);
+/* The source address (port 0) for a connection to a peer of family:
+ * ip when it is a specific address of that family; 0, else -1 (unset,
+ * a wildcard, another family or not an address: the kernel chooses). */
+int	 conn_source_addr(const char *ip, int family,
+	    struct sockaddr_storage *, socklen_t *);
 double	 now_f(void);
 char	*xstrdup(const char *);
 void	 random_token(char *buf, size_t len);

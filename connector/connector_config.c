@@ -19,7 +19,7 @@
 #include "log.h"
 #include "privdrop.h"
 
-enum ktype { K_STR, K_FILE, K_GW, K_UINT };
+enum ktype { K_STR, K_FILE, K_GW, K_UINT, K_SRC };
 
 struct keydef {
 	const char	*name;
@@ -46,6 +46,7 @@ static const struct keydef keys[] = {
 	{ "sip_ca",		K_FILE, OFF(sip_ca), 0, 0 },
 	{ "sip_cert",		K_FILE, OFF(sip_cert), 0, 0 },
 	{ "sip_key",		K_FILE, OFF(sip_key), 0, 0 },
+	{ "source",		K_SRC,  OFF(source), 0, 0 },
 	{ "t1",			K_UINT, OFF(t1_ms), 10, 10000 },
 	{ "user",		K_STR,  OFF(user), 0, 0 },
 };
@@ -143,6 +144,20 @@ set_key(struct conn_local *lc, const struct keydef *k, char *val,
 		}
 		*(unsigned *)((char *)lc + k->off) = (unsigned)u;
 		return 0;
+	case K_SRC:
+		/* the link's source address: a specific IP, no port (the
+		 * gateway's CommunityTrustedIps check sees it) */
+		if (conn_source_addr(val, AF_INET, &lc->src, &lc->srclen) != 0 &&
+		    conn_source_addr(val, AF_INET6, &lc->src, &lc->srclen) !=
+		    0) {
+			log_warnx("%s: source: \"%s\" is not a specific IP "
+			    "address (this host's address to dial the "
+			    "gateway from)", where, val);
+			return -1;
+		}
+		free(lc->source);
+		lc->source = xstrdup(val);
+		return 0;
 	case K_GW:
 		for (tok = strtok_r(val, ", \t", &save); tok != NULL;
 		    tok = strtok_r(NULL, ", \t", &save)) {
@@ -217,7 +232,7 @@ conf_local_load(struct conn_local *lc, const char *file)
 			log_warnx("%s: %s: unknown key (valid: ca cert dns "
 			    "gateway key max_connections max_handshakes name "
 			    "rate retry_after rundir sip_ca sip_cert sip_key "
-			    "t1 user)", where, key);
+			    "source t1 user)", where, key);
 			errors++;
 			continue;
 		}
@@ -273,6 +288,7 @@ conf_local_free(struct conn_local *lc)
 	free(lc->sip_key);
 	free(lc->sip_ca);
 	free(lc->dns);
+	free(lc->source);
 	free(lc->user);
 	free(lc->rundir);
 	for (i = 0; i < lc->ngw; i++)

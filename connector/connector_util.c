@@ -82,6 +82,34 @@ addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 	return la == lb && memcmp(pa, pb, la) == 0;
 }
 
+int
+conn_source_addr(const char *ip, int family, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	*len = 0;
+	if (ip == NULL)
+		return -1;
+	if (family == AF_INET && inet_pton(AF_INET, ip, &in->sin_addr) == 1 &&
+	    in->sin_addr.s_addr != htonl(INADDR_ANY)) {
+		in->sin_family = AF_INET;
+		*len = sizeof(*in);
+		return 0;
+	}
+	if (family == AF_INET6 &&
+	    inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1 &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr)) {
+		in6->sin6_family = AF_INET6;
+		*len = sizeof(*in6);
+		return 0;
+	}
+	memset(ss, 0, sizeof(*ss));
+	return -1;
+}
+
 double
 now_f(void)
 {

@@ -358,11 +358,18 @@ static void
 link_connect(struct link_client *l)
 {
 	struct connector *c = l->c;
+	const struct sockaddr *gw = (struct sockaddr *)&c->local.gw[l->gwi];
+	const struct sockaddr *src = NULL;
 
+	/* from the configured source (the address the gateway's
+	 * CommunityTrustedIps lists), when it fits this gateway's family */
+	if (c->local.srclen > 0 && c->local.src.ss_family == gw->sa_family)
+		src = (struct sockaddr *)&c->local.src;
 	l->state = LK_CONNECTING;
-	log_debug("link: dialing gateway %s", gw_text(l));
-	l->s = tls_stream_connect(c->base, c->link_tls,
-	    (struct sockaddr *)&c->local.gw[l->gwi], c->local.gwlen[l->gwi],
+	log_debug("link: dialing gateway %s%s%s", gw_text(l),
+	    src ? " from " : "", src ? c->local.source : "");
+	l->s = tls_stream_connect(c->base, c->link_tls, gw,
+	    c->local.gwlen[l->gwi], src, src ? c->local.srclen : 0,
 	    NULL, CONNECT_MS, link_read_cb, link_event_cb, l);
 	if (l->s == NULL)
 		link_down(l, strerror(errno), 0);

@@ -454,6 +454,8 @@ transport_stream_send_to(struct connector *c, const struct dns_target *t,
     uint32_t *flow)
 {
 	struct sconn *k;
+	struct sockaddr_storage src;
+	socklen_t srclen;
 	char a[64];
 
 	/* reuse an open (or opening) connection to the same place */
@@ -477,9 +479,14 @@ transport_stream_send_to(struct connector *c, const struct dns_target *t,
 		snprintf(k->domain, sizeof(k->domain), "%s", domain ? domain :
 		    "");
 		k->verify_cert = verify_cert;
+		/* from the document's IP (the address partners trust), when
+		 * it is a specific one of the target's family */
+		(void)conn_source_addr(c->tp->ip, t->addr.ss_family, &src,
+		    &srclen);
 		k->s = tls_stream_connect(c->base, t->transport == LINK_TP_TLS ?
 		    c->sip_tls_client : NULL, (const struct sockaddr *)&t->addr,
-		    t->addrlen, domain, CONNECT_MS, conn_read_cb,
+		    t->addrlen, srclen ? (struct sockaddr *)&src : NULL, srclen,
+		    domain, CONNECT_MS, conn_read_cb,
 		    conn_event_cb, k);
 		if (k->s == NULL) {
 			log_info("transport: connect to %s: %s",

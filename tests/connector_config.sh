@@ -12,6 +12,10 @@ cn_setup
 rc=$?
 [ $rc = 0 ] && t_pass "-n: good configuration exits 0" || t_fail "-n good: exit $rc"
 t_expect "-n says OK" "$T/n_good" 'configuration OK'
+{ cat "$T/conn.conf"; echo "source = ::1"; } >"$T/src6.conf"
+"$STCONNECTOR" -n -f "$T/src6.conf" >"$T/n_src6" 2>&1 &&
+	t_pass "-n: source = an IPv6 address is accepted" ||
+	{ t_fail "-n: source = an IPv6 address is accepted"; cat "$T/n_src6" >&2; }
 
 cat >"$T/bad.conf" <<EOT
 [connector]
@@ -24,6 +28,7 @@ key = $PKI/conn.key
 ca = $PKI/ca.pem
 this line has no equals sign
 [elsewhere]
+source = 0.0.0.0
 EOT
 "$STCONNECTOR" -n -f "$T/bad.conf" >"$T/n_bad" 2>&1
 rc=$?
@@ -35,6 +40,8 @@ t_expect "bad gateway address" "$T/n_bad" 'bad.conf:5: gateway: "not-an-address"
 t_expect "missing file" "$T/n_bad" 'bad.conf:6: cert: .*missing.pem.*No such file'
 t_expect "line without =" "$T/n_bad" 'bad.conf:9: expected "key = value"'
 t_expect "unknown section" "$T/n_bad" 'bad.conf:10: unknown section'
+t_expect "source must be a specific address" "$T/n_bad" \
+	'bad.conf:11: source: "0.0.0.0" is not a specific IP address'
 
 printf '[connector]\nname = conn1\n' >"$T/min.conf"
 "$STCONNECTOR" -n -f "$T/min.conf" >"$T/n_min" 2>&1 && t_fail "-n minimal accepted" ||

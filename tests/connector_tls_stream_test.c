@@ -48,6 +48,9 @@ struct pair {
 	struct side		 srv, cli;
 	size_t			 want;		/* client stops after this echo */
 	int			 handshake_ms;
+	const struct sockaddr	*local;		/* client's source, or NULL */
+	socklen_t		 locallen;
+	struct sockaddr_in	 srcseen;	/* what the server accepted */
 };
 
 static void
@@ -110,7 +113,9 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 	struct pair *p = arg;
 	int c;
 
-	if ((c = accept(fd, NULL, NULL)) == -1)
+	socklen_t sl = sizeof(p->srcseen);
+
+	if ((c = accept(fd, (struct sockaddr *)&p->srcseen, &sl)) == -1)
 		return;
 	p->srv.echo = 1;
 	p->srv.s = tls_stream_accept(p->base, p->sctx, c, p->handshake_ms,
@@ -151,7 +156,7 @@ pair_connect(struct pair *p, struct tls_ctx *cctx, const char *domain,
 	ck_assert_int_eq(getsockname(p->lfd, (struct sockaddr *)&sin, &sl), 0);
 	p->cli.domain = domain;
 	p->cli.s = tls_stream_connect(p->base, cctx, (struct sockaddr *)&sin,
-	    sl, domain, timeout_ms, client_read_cb, client_event_cb, &p->cli);
+	    sl, p->local, p->locallen, domain, timeout_ms, client_read_cb, client_event_cb, &p->cli);
 	ck_assert_ptr_nonnull(p->cli.s);
 }
 
@@ -346,6 +351,66 @@ START_TEST(plain_echo)
 }
 END_TEST
 
+/*
+ * A local address given to tls_stream_connect is the source the server
+ * sees (the partner's IP trust depends on it); without one, the kernel's
+ * choice (127.0.0.1 toward loopback).  A local address of the other
+ * family is refused at once.
+ */
+START_TEST(source_address)
+{
+	struct pair p;
+	struct sockaddr_in src;
+	struct sockaddr_in6 src6;
+	struct sockaddr_in dst;
+	const char msg[] = "OPTIONS sip:x SIP/2.0\r\n\r\n";
+	char a[INET_ADDRSTRLEN];
+
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.77", &src.sin_addr);
+	pair_init(&p, NULL, 0);
+	p.local = (struct sockaddr *)&src;
+	p.locallen = sizeof(src);
+	pair_connect(&p, NULL, NULL, 2000);
+	p.want = sizeof(msg);
+	ck_assert_int_eq(tls_stream_write(p.cli.s, msg, sizeof(msg)), 0);
+	pair_run(&p, 5);
+	ck_assert_uint_eq(p.cli.got, sizeof(msg));
+	inet_ntop(AF_INET, &p.srcseen.sin_addr, a, sizeof(a));
+	ck_assert_str_eq(a, "127.0.0.77");
+	pair_free(&p);
+
+	pair_init(&p, NULL, 0);
+	pair_connect(&p, NULL, NULL, 2000);
+	p.want = sizeof(msg);
+	ck_assert_int_eq(tls_stream_write(p.cli.s, msg, sizeof(msg)), 0);
+	pair_run(&p, 5);
+	inet_ntop(AF_INET, &p.srcseen.sin_addr, a, sizeof(a));
+	ck_assert_str_eq(a, "127.0.0.1");
+	pair_free(&p);
+
+	memset(&src6, 0, sizeof(src6));
+	src6.sin6_family = AF_INET6;
+	src6.sin6_addr = in6addr_loopback;
+	memset(&dst, 0, sizeof(dst));
+	dst.sin_family = AF_INET;
+	dst.sin_port = htons(9);
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	{
+		struct event_base *b = event_base_new();
+
+		errno = 0;
+		ck_assert_ptr_null(tls_stream_connect(b, NULL,
+		    (struct sockaddr *)&dst, sizeof(dst),
+		    (struct sockaddr *)&src6, sizeof(src6), NULL, 1000,
+		    client_read_cb, client_event_cb, NULL));
+		ck_assert_int_eq(errno, EAFNOSUPPORT);
+		event_base_free(b);
+	}
+}
+END_TEST
+
 static gnutls_x509_crt_t
 load_crt(const char *name)
 {
@@ -427,6 +492,7 @@ main(void)
 	tcase_add_test(tc, handshake_timeout);
 	tcase_add_test(tc, connect_refused);
 	tcase_add_test(tc, plain_echo);
+	tcase_add_test(tc, source_address);
 	tcase_add_test(tc, domain_rules);
 	tcase_add_test(tc, ctx_errors);
 	suite_add_tcase(s, tc);

@@ -25,12 +25,11 @@ fed_up || { t_fail "both communities come up"; t_done; exit; }
 DOCS=$T/docs
 cp -r "$FED_DIR/alpha/conf" "$DOCS"
 CONF=$FED_DIR/alpha/connector.conf
-# diag NAME [ARGS...]: run it as on alpha's connector host (its address)
+# diag NAME [ARGS...]: run it as on alpha's connector host (it speaks
+# from the connector's CommunityConnector IP, as the connector does)
 diag() {
 	local n=$1; shift
-	env LD_PRELOAD="$FED_SHIM" STSIP_BIND_SRC="$FED_ALPHA_CONN" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-	    "$STCONFIG" -d "$DOCS" diagnose -f "$CONF" "$@" >"$T/$n.out" 2>&1
+	"$STCONFIG" -d "$DOCS" diagnose -f "$CONF" "$@" >"$T/$n.out" 2>&1
 	echo $? >"$T/$n.rc"
 	sed "s/^/  $n: /" "$T/$n.out" >&2
 }
@@ -39,6 +38,8 @@ rc() { [ "$(cat "$T/$1.rc")" = "$2" ]; }
 diag good beta
 rc good 0 && t_pass "the right set-up: exit 0" || t_fail "the right set-up: exit 0"
 t_expect "documents OK" "$T/good.out" '^\[1\] documents +OK: ExternCommunity beta .*served by alpha-edge' 1
+t_expect "source: alpha-edge's IP, as the connector speaks" "$T/good.out" \
+	"^    source: $FED_ALPHA_CONN, the IP of CommunityConnector alpha-edge" 1
 t_expect "resolve OK with the document's DNS" "$T/good.out" \
 	"^\[2\] resolve +OK: $FED_BETA_CONN \(the document's DNS\) -> $FED_BETA_CONN:5061/tls" 1
 t_expect "connect OK" "$T/good.out" "^\[3\] connect +OK: TCP to $FED_BETA_CONN:5061" 1
@@ -86,9 +87,8 @@ t_expect_not "... and stops there" "$T/wrongname.out" '^\[6\]'
 
 # From another address than alpha's connector, beta refuses alpha: 403.
 "$STCONFIG" -d "$DOCS" set ExternCommunity beta Domains=beta.example >/dev/null
-env LD_PRELOAD="$FED_SHIM" STSIP_BIND_SRC="$T_NET.30" \
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-    "$STCONFIG" -d "$DOCS" diagnose -f "$CONF" beta >"$T/untrusted.out" 2>&1
+"$STCONFIG" -d "$DOCS" diagnose -f "$CONF" -s "$T_NET.30" beta \
+    >"$T/untrusted.out" 2>&1
 echo $? >"$T/untrusted.rc"
 sed "s/^/  untrusted: /" "$T/untrusted.out" >&2
 rc untrusted 1 && t_pass "not from our connector's address: exit 1" ||

@@ -78,6 +78,7 @@ fi
 # certificate and alpha's own connector name, dials alpha's gateway.
 sed -e "s/^name = .*/name = alpha-edge/" \
     -e "s|^rundir = .*|rundir = $FED_DIR/rogue-run|" \
+    -e "s/^source = .*/source = $STRANGER/" \
 	"$FED_DIR/alpha/connector.conf" >"$FED_DIR/rogue.conf"
 fed_spawn rogue-connector "$STRANGER" "$STCONNECTOR" -D -f "$FED_DIR/rogue.conf"
 t_expect "the gateway refuses a connector from an untrusted address" \

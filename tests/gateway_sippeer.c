@@ -534,7 +534,7 @@ main(int argc, char *argv[])
 	sin.sin_port = htons((uint16_t)atoi(argv[6]));
 	inet_pton(AF_INET, argv[5], &sin.sin_addr);
 	P.ts = tls_stream_connect(P.base, P.tls, (struct sockaddr *)&sin,
-	    sizeof(sin), NULL, 5000, read_cb, event_cb, NULL);
+	    sizeof(sin), NULL, 0, NULL, 5000, read_cb, event_cb, NULL);
 	if (P.ts == NULL) {
 		perror("connect");
 		return 1;

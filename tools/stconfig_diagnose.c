@@ -34,7 +34,7 @@
 
 /* What the connector's local configuration gives us (-f). */
 struct diag_local {
-	char	*cert, *key, *ca, *dns;
+	char	*cert, *key, *ca, *dns, *name;
 };
 
 struct diag {
@@ -51,6 +51,8 @@ struct diag {
 	struct tls_stream	*s;
 	char			 resp[512];	/* status line of the answer */
 	char			 local[INET6_ADDRSTRLEN + 8]; /* our side */
+	const char		*src;		/* source IP, NULL: kernel's */
+	const char		*srcwhy;	/* where src comes from */
 	int			 code;
 	int			 step, failed;
 };
@@ -138,6 +140,8 @@ local_load(struct diag_local *l, const char *file)
 			l->ca = strdup(v);
 		else if (strcasecmp(k, "dns") == 0 && l->dns == NULL)
 			l->dns = strdup(v);
+		else if (strcasecmp(k, "name") == 0 && l->name == NULL)
+			l->name = strdup(v);
 		else if (strcasecmp(k, "sip_cert") == 0)
 			free(sip_cert), sip_cert = strdup(v);
 		else if (strcasecmp(k, "sip_key") == 0)
@@ -338,6 +342,30 @@ step_resolve(struct diag *d)
 	return 0;
 }
 
+/* The source address for a target, as the connector picks it (its
+ * CommunityConnector IP when that is a specific address of the target's
+ * family); *len 0 when the kernel chooses. */
+static const struct sockaddr *
+diag_source(struct diag *d, const struct dns_target *t,
+    struct sockaddr_storage *ss, socklen_t *len)
+{
+	if (conn_source_addr(d->src, t->addr.ss_family, ss, len) != 0)
+		return NULL;
+	return (const struct sockaddr *)ss;
+}
+
+/* Bind fd to the source for t (nothing to do without one); 0 / -1. */
+static int
+diag_bind(struct diag *d, int fd, const struct dns_target *t)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (diag_source(d, t, &ss, &sl) == NULL)
+		return 0;
+	return bind(fd, (struct sockaddr *)&ss, sl);
+}
+
 /* A plain TCP connect first, so that "nothing listens" and "TLS fails"
  * are told apart. */
 static int
@@ -359,6 +387,15 @@ step_connect(struct diag *d, const struct dns_target *t)
 	if ((fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1) {
 		step_fail(d, "connect", NULL, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (diag_bind(d, fd, t) == -1) {
+		snprintf(fix, sizeof(fix), "the source address %s (%s) is not "
+		    "an address of this host: run this on the connector's "
+		    "host, or give another with -s", d->src, d->srcwhy);
+		step_fail(d, "connect", fix, "bind %s: %s", d->src,
+		    strerror(errno));
+		close(fd);
 		return -1;
 	}
 	r = connect(fd, (const struct sockaddr *)&t->addr, t->addrlen);
@@ -478,13 +515,17 @@ static int
 step_tls(struct diag *d, const struct dns_target *t, const char *cafile)
 {
 	char a[INET6_ADDRSTRLEN + 8], fix[512], names[512] = "";
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	const struct sockaddr *src;
 	size_t i;
 	int verified, ok = 1;
 
 	addr_port_str((const struct sockaddr *)&t->addr, a, sizeof(a));
+	src = diag_source(d, t, &ss, &sl);
 	d->s = tls_stream_connect(d->base, t->transport == LINK_TP_TLS ?
 	    d->tls : NULL, (const struct sockaddr *)&t->addr, t->addrlen,
-	    d->domain, DIAG_TIMEOUT_MS, stream_read_cb, stream_event_cb, d);
+	    src, src ? sl : 0, d->domain, DIAG_TIMEOUT_MS, stream_read_cb, stream_event_cb, d);
 	if (d->s == NULL) {
 		step_fail(d, "TLS", NULL, "%s: %s", a, strerror(errno));
 		return -1;
@@ -609,7 +650,7 @@ udp_options(struct diag *d, const struct dns_target *t, const char *ruri,
 	ssize_t r;
 
 	if ((fd = socket(t->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0))
-	    == -1 || connect(fd, (const struct sockaddr *)&t->addr,
+	    == -1 || diag_bind(d, fd, t) == -1 || connect(fd, (const struct sockaddr *)&t->addr,
 	    t->addrlen) == -1 || getsockname(fd, (struct sockaddr *)&me,
 	    &ml) == -1) {
 		snprintf(d->resp, sizeof(d->resp), "%s", strerror(errno));
@@ -734,21 +775,80 @@ step_options(struct diag *d, const struct dns_target *t)
 	return 0;
 }
 
+/*
+ * Where the connector would speak from: -s wins ("any": the kernel's
+ * choice); else the IP of our CommunityConnector document (the one named
+ * by name = in the connector's settings, else the first that serves the
+ * community), as sip_transport_stream.c binds it.  0 / -1.
+ */
+static int
+diag_pick_source(struct diag *d, const struct nsfconf *conf,
+    const char *community, const char *myname, const char *opt)
+{
+	const struct nsf_connector *cn = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	size_t i;
+
+	if (opt != NULL) {
+		if (strcasecmp(opt, "any") == 0) {
+			printf("    source: the kernel's choice (-s any)\n");
+			return 0;
+		}
+		if (conn_source_addr(opt, AF_INET, &ss, &sl) != 0 &&
+		    conn_source_addr(opt, AF_INET6, &ss, &sl) != 0) {
+			step_fail(d, "source", "give a specific IP address of "
+			    "this host, or any", "-s %s: not a specific IP "
+			    "address", opt);
+			return -1;
+		}
+		d->src = opt;
+		d->srcwhy = "-s";
+		printf("    source: %s (-s)\n", opt);
+		return 0;
+	}
+	if (myname != NULL && (cn = nsfconf_connector_by_name(conf, myname))
+	    == NULL) {
+		step_fail(d, "source", "name = in the connector's settings "
+		    "must be a CommunityConnector document (stconfig list)",
+		    "no CommunityConnector named %s", myname);
+		return -1;
+	}
+	for (i = 0; cn == NULL && i < conf->nconnectors; i++)
+		if (!conf->connectors[i].disabled &&
+		    nsfconf_community_enabled(&conf->connectors[i], community))
+			cn = &conf->connectors[i];
+	if (cn == NULL || cn->ip == NULL ||
+	    (conn_source_addr(cn->ip, AF_INET, &ss, &sl) != 0 &&
+	    conn_source_addr(cn->ip, AF_INET6, &ss, &sl) != 0)) {
+		printf("    source: the kernel's choice (CommunityConnector "
+		    "%s has IP %s)\n", cn ? cn->connector_name : "?",
+		    cn && cn->ip ? cn->ip : "(none)");
+		return 0;
+	}
+	d->src = cn->ip;
+	d->srcwhy = "the IP of CommunityConnector";
+	printf("    source: %s, the IP of CommunityConnector %s (as the "
+	    "connector speaks; -s to change)\n", cn->ip, cn->connector_name);
+	return 0;
+}
+
 static void
 diag_usage(void)
 {
 	fprintf(stderr, "usage: stconfig [-d DIR] diagnose [-f CONNECTOR_CONF] "
-	    "[-r NAMESERVER[@PORT]] [-D OUR_DOMAIN] COMMUNITY\n");
+	    "[-r NAMESERVER[@PORT]] [-D OUR_DOMAIN] [-s SOURCE_IP|any] "
+	    "COMMUNITY\n");
 }
 
 int
 stconfig_diagnose(struct stconfig *st, int argc, char **argv)
 {
-	struct diag_local l = { NULL, NULL, NULL, NULL };
+	struct diag_local l = { NULL, NULL, NULL, NULL, NULL };
 	struct nsfconf_errors errs = { NULL, 0 };
 	struct nsfconf *conf = NULL;
 	struct diag d;
-	const char *file = NULL, *ns = NULL, *name;
+	const char *file = NULL, *ns = NULL, *name, *srcopt = NULL;
 	char *our = NULL, err[512];
 	size_t i;
 	int ch, rc = STCONFIG_FAIL;
@@ -756,11 +856,12 @@ stconfig_diagnose(struct stconfig *st, int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	/* argv[-1] is "diagnose": getopt wants a program name first */
 	optind = 0;
-	while ((ch = getopt(argc + 1, argv - 1, "+D:f:r:")) != -1) {
+	while ((ch = getopt(argc + 1, argv - 1, "+D:f:r:s:")) != -1) {
 		switch (ch) {
 		case 'D': our = strdup(optarg); break;
 		case 'f': file = optarg; break;
 		case 'r': ns = optarg; break;
+		case 's': srcopt = optarg; break;
 		default: diag_usage(); return STCONFIG_USAGE;
 		}
 	}
@@ -789,6 +890,8 @@ stconfig_diagnose(struct stconfig *st, int argc, char **argv)
 		goto out;
 	}
 	if (step_documents(&d, conf, name) != 0)
+		goto out;
+	if (diag_pick_source(&d, conf, name, l.name, srcopt) != 0)
 		goto out;
 	if ((d.base = event_base_new()) == NULL ||
 	    (d.timer = evtimer_new(d.base, timer_cb, &d)) == NULL)
@@ -855,6 +958,7 @@ out:
 	free(l.key);
 	free(l.ca);
 	free(l.dns);
+	free(l.name);
 	free(our);
 	return rc;
 }

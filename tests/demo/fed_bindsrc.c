@@ -2,17 +2,17 @@
  * fed_bindsrc: an LD_PRELOAD shim that gives a process's outgoing TCP
  * connections the source address in $STSIP_BIND_SRC.
  *
- * Why: stsipconnector and stsipgateway connect out (to the partner's
- * connector, to the gateway, to the community server) without binding
- * the socket, so on a multi-homed host -- and on loopback, where every
- * 127.x destination is reached from 127.0.0.1 -- the peer sees whatever
- * address the routing table picks, not the connector's IP of its
- * CommunityConnector document.  The IP-trust checks of the partner
- * (ExternCommunity DNS) and of the gateway (CommunityTrustedIps) then see
- * the wrong address.  Until the daemons bind their outgoing sockets
- * themselves, the federation demo and tests run them with this shim so
- * that each process speaks from its own address, as it would on its own
- * host.  It changes nothing else: no data is touched.
+ * Why: stsipgateway connects out to its community server (stcommunity)
+ * without binding the socket (gateway/vp_gateway.c), so on a multi-homed
+ * host -- and on loopback, where every 127.x destination is reached from
+ * 127.0.0.1 -- stcommunity sees whatever address the routing table picks,
+ * not the gateway's, and its CommunityTrustedIps check refuses it.  Until
+ * the gateway binds that socket itself, tests/lib/federation.sh runs the
+ * gateway (and only it: FED_SHIM_FOR) with this shim.  stsipconnector and
+ * stconfig diagnose bind their own sources (the CommunityConnector IP,
+ * source = in stsipconnector.conf) and Kamailio has tcp_source_ipv4, so
+ * none of them needs it any more.  It changes nothing else: no data is
+ * touched.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
