@@ -233,9 +233,11 @@ size_t	 txn_count(struct connector *);
 
 /* sip_trust.c */
 typedef void (*trust_cb)(struct connector *, struct sipmsg *, int ok,
-	    const char *community, int code);
-/* Checks an inbound request's source against its From domain's community;
- * calls cb (later, from the loop) with ok, or code 403. */
+	    const char *community, int code, const char *reason);
+/* Checks an inbound request's source against its From domain's community
+ * (and, when that community's document has VerifyCertificate, that it came
+ * over TLS with a certificate for the domain); calls cb (later, from the
+ * loop) with ok, or code 403 and a reason phrase (NULL: the usual one). */
 void	 trust_check(struct connector *, struct sipmsg *, trust_cb);
 void	 trust_cache_free(struct connector *);
 

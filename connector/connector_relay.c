@@ -98,15 +98,15 @@ retry_after(struct connector *c, char *buf, size_t len)
 
 static void
 trusted_cb(struct connector *c, struct sipmsg *m, int ok,
-    const char *community, int code)
+    const char *community, int code, const char *reason)
 {
 	osip_route_t *rt;
 	char extra[64];
 	int port, edited = 0;
 
 	if (!ok) {
-		reply_txn(c, m, code, code == 403 ? "Forbidden" :
-		    sip_reason_phrase(code), NULL);
+		reply_txn(c, m, code, reason != NULL ? reason : code == 403 ?
+		    "Forbidden" : sip_reason_phrase(code), NULL);
 		goto out;
 	}
 	if (!link_up(c)) {

@@ -88,13 +88,13 @@ trust_cache_free(struct connector *c)
 
 static void
 trust_refuse(struct connector *c, struct sipmsg *m, trust_cb cb,
-    const char *domain, const char *why)
+    const char *domain, const char *why, const char *reason)
 {
 	char src[INET6_ADDRSTRLEN + 8];
 
 	log_info("trust: 403 for %s from %s: %s", domain ? domain : "(none)",
 	    addr_str((struct sockaddr *)&m->src, src, sizeof(src)), why);
-	cb(c, m, 0, NULL, 403);
+	cb(c, m, 0, NULL, 403, reason);
 }
 
 /* The decision, on an answer set from the cache or the resolver. */
@@ -111,13 +111,13 @@ trust_decide(struct trust_wait *tw, const struct dns_set *set)
 			log_debug("trust: %s from %s is community %s",
 			    tw->domain, addr_str((struct sockaddr *)&m->src,
 			    src, sizeof(src)), tw->community);
-			tw->cb(tw->c, m, 1, tw->community, 0);
+			tw->cb(tw->c, m, 1, tw->community, 0, NULL);
 			free(tw);
 			return;
 		}
 	snprintf(why, sizeof(why), "source address is not the SIP proxy "
 	    "of community %s (DNS gave: %s)", tw->community, set->text);
-	trust_refuse(tw->c, m, tw->cb, tw->domain, why);
+	trust_refuse(tw->c, m, tw->cb, tw->domain, why, NULL);
 	free(tw);
 }
 
@@ -145,21 +145,21 @@ trust_check(struct connector *c, struct sipmsg *m, trust_cb cb)
 	int tp;
 
 	if (sip_from_domain(m, domain, sizeof(domain)) == NULL) {
-		trust_refuse(c, m, cb, NULL, "no From domain");
+		trust_refuse(c, m, cb, NULL, "no From domain", NULL);
 		return;
 	}
 	if (c->conf == NULL || me == NULL) {
-		trust_refuse(c, m, cb, domain, "no configuration yet");
+		trust_refuse(c, m, cb, domain, "no configuration yet", NULL);
 		return;
 	}
 	if (!c->conf->gateway.support_external_communities) {
 		trust_refuse(c, m, cb, domain,
-		    "SupportExternalCommunities is false");
+		    "SupportExternalCommunities is false", NULL);
 		return;
 	}
 	if ((ext = nsfconf_extern_for_domain(c->conf, domain)) == NULL) {
 		trust_refuse(c, m, cb, domain, "no ExternCommunity owns "
-		    "this domain");
+		    "this domain", NULL);
 		return;
 	}
 	if (me->disabled || !nsfconf_community_enabled(me,
@@ -168,16 +168,35 @@ trust_check(struct connector *c, struct sipmsg *m, trust_cb cb)
 
 		snprintf(why, sizeof(why), "community %s is not in "
 		    "SupportedCommunities", ext->community_name);
-		trust_refuse(c, m, cb, domain, why);
+		trust_refuse(c, m, cb, domain, why, NULL);
 		return;
 	}
 	if (m->stream != NULL && tls_stream_is_tls(m->stream))
 		m->cert_domain_ok = tls_stream_peer_verified(m->stream) &&
 		    tls_stream_peer_matches_domain(m->stream, domain);
+	/*
+	 * A community whose document asks for certificate checks is believed
+	 * only over TLS with its certificate: a UDP datagram's source address
+	 * costs nothing to forge, and plain TCP proves no more than the
+	 * address, so neither may stand in for the certificate.
+	 */
+	if (ext->verify_cert && m->transport != LINK_TP_TLS) {
+		char why[LINK_MAX_STR + 128];
+
+		snprintf(why, sizeof(why), "community %s requires a verified "
+		    "TLS connection (VerifyCertificate), request came over %s",
+		    ext->community_name, m->transport == LINK_TP_UDP ? "UDP" :
+		    "TCP");
+		trust_refuse(c, m, cb, domain, why,
+		    "Forbidden (verified TLS connection required)");
+		return;
+	}
 	if (m->transport == LINK_TP_TLS && ext->verify_cert &&
 	    !m->cert_domain_ok) {
 		trust_refuse(c, m, cb, domain, "TLS certificate does not "
-		    "match the domain (RFC 5922)");
+		    "match the domain (RFC 5922)",
+		    "Forbidden (verified TLS connection required: the "
+		    "certificate does not name the domain)");
 		return;
 	}
 	m->stream = NULL;	/* may close while DNS works; flow id stays */
