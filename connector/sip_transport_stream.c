@@ -83,7 +83,8 @@ conn_free(struct connector *c, struct sconn *k, const char *why)
 	txn_flow_closed(c, id);
 }
 
-/* Content-Length of a header block (compact "l" too); -1 malformed. */
+/* Content-Length of a header block (compact "l" too); -1 malformed, -2
+ * two headers with different lengths. */
 static long
 header_content_length(const char *h, size_t len)
 {
@@ -119,9 +120,13 @@ header_content_length(const char *h, size_t len)
 			while (v < line + n && (*v == ' ' || *v == '\t' ||
 			    *v == '\r'))
 				v++;
-			/* two different lengths cannot both frame it */
-			if (v != line + n || (seen && cl != prev))
+			if (v != line + n)
 				return -1;
+			/* two different lengths cannot both frame it: which
+			 * one a later hop believes is anyone's guess (request
+			 * smuggling), so the message is refused */
+			if (seen && cl != prev)
+				return -2;
 			seen = 1;
 			prev = cl;
 		}
@@ -192,8 +197,9 @@ conn_read_cb(struct tls_stream *s, void *arg)
 			return;
 		}
 		if ((cl = header_content_length((char *)p, hlen)) < 0) {
-			conn_refuse(k, (char *)p, hlen, 400, "Bad Request: "
-			    "malformed Content-Length");
+			conn_refuse(k, (char *)p, hlen, 400, cl == -2 ?
+			    "Bad Request: conflicting Content-Length headers" :
+			    "Bad Request: malformed Content-Length");
 			return;
 		}
 		if (cl > SIP_MAX_BODY) {

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Table-driven first-stage parsing test: every case of
 # connector_torture.txt (RFC 3261 rules, RFC 4475 torture messages) is sent
-# from beta.example's proxy over UDP and must get its expected answer (a
-# status code, or nothing); the connector must keep serving after each.
+# from beta.example's proxy over UDP (or, when the case says tcp, on a
+# TCP connection of its own: stream framing) and must get its expected
+# answer (a status code, or nothing); the connector must keep serving
+# after each.
 # TCP: pipelined messages in one write and a message split across reads.
 # Answers go to the source address only, so nothing leaves loopback even
 # though some cases name foreign hosts.
@@ -21,7 +23,7 @@ open(my $fh, '<', $in) or die "$in: $!";
 my (@cases, $cur);
 while (my $l = <$fh>) {
 	chomp $l;
-	if ($l =~ /^%% (\S+) (\S+)/) { $cur = { name => $1, want => $2, lines => [] }; push @cases, $cur; next; }
+	if ($l =~ /^%% (\S+) (\S+)(?: (udp|tcp))?\s*$/) { $cur = { name => $1, want => $2, tp => $3 // 'udp', lines => [] }; push @cases, $cur; next; }
 	if ($l =~ /^#/) { $cur = undef; next; }
 	push @{$cur->{lines}}, $l if $cur;
 }
@@ -42,17 +44,23 @@ for my $c (@cases) {
 		$msg =~ s/\@CL\@/$n/;
 	}
 	open(my $f, '>', "$out/$c->{name}") or die; binmode $f; print $f $msg; close $f;
-	print $list "$c->{name} $c->{want}\n";
+	print $list "$c->{name} $c->{want} $c->{tp}\n";
 }
 PERL
 n=$(wc -l <"$CASES/LIST")
 [ "$n" -ge 30 ] && t_pass "$n cases in the table" || t_fail "table has $n cases"
 
-files=$(awk '{print "'"$CASES"'/" $1}' "$CASES/LIST")
+files=$(awk '$3 == "udp" {print "'"$CASES"'/" $1}' "$CASES/LIST")
 # shellcheck disable=SC2086
 "$SIPCLIENT" -w 700 -b "$B" "$C:5060" $files >"$T/answers"
+# stream cases: a connection each (a framing error closes it)
+while read -r name want tp; do
+	[ "$tp" = udp ] && continue
+	"$SIPCLIENT" -t "$tp" -w 700 -b "$B" "$C:5060" "$CASES/$name" \
+		>>"$T/answers"
+done <"$CASES/LIST"
 cat "$T/answers" >&2
-while read -r name want; do
+while read -r name want tp; do
 	if [ "$want" = none ]; then re="^$name: none\$"; else re="^$name: $want "; fi
 	if grep -Eq -- "$re" "$T/answers"; then
 		t_pass "$name: $want"
@@ -64,6 +72,8 @@ kill -0 "$(t_pid conn)" 2>/dev/null && t_pass "connector still running" ||
 	t_fail "connector died"
 t_expect "the reason phrase says what is wrong" "$T/answers" \
 	'^missing_from: 400 Bad Request: missing From header'
+t_expect "... also for conflicting Content-Lengths on a stream" "$T/answers" \
+	'^content_length_conflict_tcp: 400 Bad Request: conflicting Content-Length'
 t_expect "a drop without Via is logged" "$T/conn.log" 'dropped a message from .*: no Via header'
 
 # still serving, and retransmissions absorbed: the same request twice
