@@ -166,7 +166,18 @@ isub_fail(struct gateway *gw, struct isub *i, int status, const char *extra)
 static void
 isub_end(struct gateway *gw, struct isub *i, const char *reason)
 {
-	if (i->state == IS_ACTIVE || i->state == IS_WATCHING) {
+	struct isub *o = NULL;
+
+	/* The server keeps one watch per (watcher, user): it goes only
+	 * with the last subscription of that pair (two devices, or a fresh
+	 * subscription beside an old dialog). */
+	if (i->pairkey != NULL)
+		for (o = g_hash_table_lookup(gw->pres->isub_pairs, i->pairkey);
+		    o != NULL; o = o->pair_next)
+			if (o != i && (o->state == IS_ACTIVE ||
+			    o->state == IS_WATCHING))
+				break;
+	if ((i->state == IS_ACTIVE || i->state == IS_WATCHING) && o == NULL) {
 		if (vpg_up(gw))
 			vpg_unwatch_internal(gw, i->watcher, i->internal);
 	}
