@@ -60,4 +60,16 @@ t_expect "silent gateway detected by heartbeats" "$T/conn.log" \
 	'down: no heartbeat' 12
 kill -CONT "$(t_pid peer)"
 cn_finish
+# the test gateway itself: an address it cannot bind, a command FIFO that
+# is not there, and a plain quit end without a leak (the ASan runs
+# check them with LeakSanitizer)
+lp=("$LINKPEER" -c "$PKI/gw.pem" -k "$PKI/gw.key" -a "$PKI/ca.pem" -d "$DOCS")
+"${lp[@]}" -l 192.0.2.1:5999 >"$T/lp_bind" 2>&1
+"${lp[@]}" -l "$C:5998" -i "$T/no-such-fifo" >"$T/lp_fifo" 2>&1
+echo quit | "${lp[@]}" -l "$C:5998" >"$T/lp_quit" 2>&1
+for f in lp_bind lp_fifo lp_quit; do
+	t_expect_not "linkpeer ($f): no leak or sanitizer report" "$T/$f" \
+		'LeakSanitizer|Sanitizer|runtime error'
+done
+t_expect "linkpeer: a bind error is reported" "$T/lp_bind" '^bind:'
 t_done

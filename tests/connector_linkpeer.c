@@ -389,9 +389,9 @@ main(int argc, char *argv[])
 	const char *listen_at = NULL, *cert = NULL, *key = NULL, *ca = NULL;
 	char err[256];
 	struct timeval tv = { LINK_HEARTBEAT_SECS, 0 };
-	struct event *sig;
+	struct event *sig = NULL;
 	const char *cmdfile = NULL;
-	int ch, one = 1, cmdfd = 0;
+	int ch, one = 1, cmdfd = 0, rc = 1;
 
 	memset(&p, 0, sizeof(p));
 	p.code = 200;
@@ -421,11 +421,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "bad address %s\n", listen_at);
 		return 2;
 	}
+	p.lfd = -1;
 	p.ctx = tls_ctx_new(cert, key, ca, TLS_CTX_VERIFY_PEER, err,
 	    sizeof(err));
 	if (p.ctx == NULL) {
 		fprintf(stderr, "%s\n", err);
-		return 1;
+		goto out;
 	}
 	p.base = event_base_new();
 	p.lfd = socket(ss.ss_family, SOCK_STREAM, 0);
@@ -433,7 +434,7 @@ main(int argc, char *argv[])
 	if (bind(p.lfd, (struct sockaddr *)&ss, sl) == -1 ||
 	    listen(p.lfd, 8) == -1) {
 		perror("bind");
-		return 1;
+		goto out;
 	}
 	p.lev = event_new(p.base, p.lfd, EV_READ | EV_PERSIST, accept_cb, &p);
 	event_add(p.lev, NULL);
@@ -442,7 +443,7 @@ main(int argc, char *argv[])
 	if (cmdfile != NULL && (cmdfd = open(cmdfile, O_RDWR | O_NONBLOCK)) ==
 	    -1) {
 		perror(cmdfile);
-		return 1;
+		goto out;
 	}
 	p.stdin_ev = event_new(p.base, cmdfd, EV_READ | EV_PERSIST, stdin_cb,
 	    &p);
@@ -453,15 +454,27 @@ main(int argc, char *argv[])
 	event_add(sig, NULL);
 	printf("LISTENING\n");
 	event_base_dispatch(p.base);
+	rc = 0;
+out:
+	/* everything, also on the error paths: the ASan runs check leaks */
 	tls_stream_free(p.s);
-	event_free(sig);
-	event_free(p.lev);
-	event_free(p.stdin_ev);
-	event_free(p.hb);
-	evbuffer_free(p.cmd);
-	close(p.lfd);
-	event_base_free(p.base);
+	if (sig != NULL)
+		event_free(sig);
+	if (p.lev != NULL)
+		event_free(p.lev);
+	if (p.stdin_ev != NULL)
+		event_free(p.stdin_ev);
+	if (p.hb != NULL)
+		event_free(p.hb);
+	if (p.cmd != NULL)
+		evbuffer_free(p.cmd);
+	if (cmdfd > 0)
+		close(cmdfd);
+	if (p.lfd != -1)
+		close(p.lfd);
+	if (p.base != NULL)
+		event_base_free(p.base);
 	tls_ctx_free(p.ctx);
 	link_buf_free(&p.out);
-	return 0;
+	return rc;
 }
