@@ -162,7 +162,8 @@ struct chan {
 	uint32_t		 proto_ver;
 	enum chan_state		 state;
 	int			 by_gateway;	/* IM opened by the gateway */
-	char			*target;	/* external id, on the gateway */
+	char			*target;	/* on the gateway: the external
+						 * user this IM is with */
 };
 
 enum vsess_state {
@@ -308,6 +309,7 @@ void	cs_im_create(struct vsess *, struct mwMsgChannelCreate *);
 void	cs_im_accept(struct vsess *, struct chan *, struct mwMsgChannelAccept *);
 void	cs_im_send(struct vsess *, struct chan *, struct mwMsgChannelSend *);
 void	cs_im_destroy(struct vsess *, struct chan *, uint32_t reason);
+void	cs_im_privacy_close(struct community *, struct pres *);
 
 /* community_storage.c */
 void	cs_storage_recv(struct vsess *, struct chan *, struct mwMsgChannelSend *);

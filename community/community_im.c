@@ -132,6 +132,8 @@ cs_im_create(struct vsess *s, struct mwMsgChannelCreate *m)
 	if (dst->is_gateway)
 		b->target = g_strdup(target);
 	a->by_gateway = s->is_gateway;
+	if (s->is_gateway)
+		a->target = g_strdup(from);
 	p = mwPutBuffer_new();
 	vp_put_create(p, b->id, target, m->service, m->proto_type,
 	    m->proto_ver, &m->addtl, &creator);
@@ -202,4 +204,52 @@ cs_im_destroy(struct vsess *s, struct chan *ch, uint32_t reason)
 		cs_chan_free(peer);
 	}
 	cs_chan_free(ch);
+}
+
+/* Who is at the other end of an IM channel of an internal user's session:
+ * another internal user, or the external user the gateway speaks for. */
+static const char *
+im_other(const struct chan *ch)
+{
+	const struct chan *peer = ch->peer;
+
+	if (peer == NULL)
+		return NULL;
+	return peer->s->is_gateway ? peer->target : cs_sess_user(peer->s);
+}
+
+/*
+ * p's privacy list changed: every IM channel (open or still pending, in
+ * either direction) between p's logins and a user the list now blocks is
+ * closed on both ends with USER_RESTRICTED, as a new one would be refused.
+ */
+void
+cs_im_privacy_close(struct community *c, struct pres *p)
+{
+	struct vsess *s;
+	struct chan *ch, *next, *peer;
+	const char *other;
+
+	LIST_FOREACH(s, &p->logins, login_entry) {
+		if (s->state != VS_ONLINE)
+			continue;
+		for (ch = LIST_FIRST(&s->chans); ch != NULL; ch = next) {
+			next = LIST_NEXT(ch, entry);
+			if (ch->service != VP_SRVC_IM ||
+			    (other = im_other(ch)) == NULL ||
+			    cs_privacy_allows(p, other))
+				continue;
+			peer = ch->peer;
+			/* The peer may be another login of p itself, next in
+			 * this very list: step over it before it is freed. */
+			if (next == peer)
+				next = LIST_NEXT(next, entry);
+			log_info("%s: %s: IM channel with %s closed by privacy",
+			    s->addr, p->id, other);
+			cs_trace(c, "im", p->id, "channel with %s closed by "
+			    "privacy", other);
+			destroy_id(s, ch->id, VP_ERR_USER_RESTRICTED);
+			cs_im_destroy(s, ch, VP_ERR_USER_RESTRICTED);
+		}
+	}
 }

@@ -38,6 +38,9 @@ cs_privacy_set(struct vsess *s, struct mwPrivacyInfo *pi)
 	mwPrivacyInfo_clone(&p->privacy, pi);
 	log_debug("%s: %s: privacy %s list of %u", s->addr, p->id,
 	    pi->deny ? "deny" : "allow", pi->count);
+	/* Conversations already open with someone now blocked end here:
+	 * the check at CHANNEL_CREATE alone would let them go on. */
+	cs_im_privacy_close(s->c, p);
 	/* Re-send everyone what they may now see. */
 	cs_aware_changed(s->c, p);
 }
