@@ -299,9 +299,13 @@ void	cs_aware_drop_channel(struct vsess *);
 void	cs_aware_user_online(struct vsess *);
 void	cs_aware_user_offline(struct community *, struct pres *);
 void	cs_aware_set_status(struct vsess *, struct mwUserStatus *);
+void	cs_aware_privacy_changed(struct community *, struct pres *,
+	    const struct mwPrivacyInfo *old);
 
 /* community_privacy.c */
 int	cs_privacy_allows(const struct pres *, const char *watcher);
+int	cs_privacy_list_allows(const struct mwPrivacyInfo *,
+	    const char *watcher);
 void	cs_privacy_set(struct vsess *, struct mwPrivacyInfo *);
 
 /* community_im.c */
@@ -326,6 +330,8 @@ void	cs_stgw_gone(struct community *, struct vsess *);
 void	cs_stgw_watch(struct community *, const char *ext, const char *watcher,
 	    int start);
 void	cs_stgw_internal_status(struct community *, struct pres *);
+void	cs_stgw_privacy_changed(struct community *, struct pres *,
+	    const struct mwPrivacyInfo *old);
 void	cs_stgw_im_result(struct community *, uint32_t chan, uint32_t code);
 int	cs_stgw_ready(struct community *);
 

@@ -120,6 +120,26 @@ cs_aware_changed(struct community *c, struct pres *p)
 		cs_stgw_internal_status(c, p);
 }
 
+/* p's privacy list changed from old: only the watchers who gain or lose
+ * sight of p get an update (an unchanged view is not news). */
+void
+cs_aware_privacy_changed(struct community *c, struct pres *p,
+    const struct mwPrivacyInfo *old)
+{
+	struct mwUserStatus *st = NULL;
+	struct watch *w;
+	const char *user;
+
+	if (p->external || !cs_pres_online(c, p, &st))
+		return;		/* offline to everyone either way */
+	LIST_FOREACH(w, &p->watchers, by_pres) {
+		user = cs_sess_user(w->s);
+		if (cs_privacy_list_allows(old, user) !=
+		    cs_privacy_list_allows(&p->privacy, user))
+			send_update(c, w);
+	}
+}
+
 void
 cs_aware_user_online(struct vsess *s)
 {

@@ -202,6 +202,23 @@ cs_stgw_internal_status(struct community *c, struct pres *p)
 		internal_status_one(c, p, x->watcher);
 }
 
+/* Privacy changed: INTERNAL_STATUS only to external watchers whose view
+ * of p changed. */
+void
+cs_stgw_privacy_changed(struct community *c, struct pres *p,
+    const struct mwPrivacyInfo *old)
+{
+	struct mwUserStatus *st = NULL;
+	struct extwatch *x;
+
+	if (p->external || !cs_pres_online(c, p, &st))
+		return;
+	LIST_FOREACH(x, &p->extwatchers, entry)
+		if (cs_privacy_list_allows(old, x->watcher) !=
+		    cs_privacy_list_allows(&p->privacy, x->watcher))
+			internal_status_one(c, p, x->watcher);
+}
+
 void
 cs_stgw_im_result(struct community *c, uint32_t chan, uint32_t code)
 {

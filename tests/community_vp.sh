@@ -78,12 +78,25 @@ cmd a "watch bob"
 t_expect "alice sees bob" "$T/a.out" '^presence bob 20$'
 cmd b "status 60 out to lunch"
 t_expect "alice sees bob away" "$T/a.out" '^presence bob 60 out to lunch$'
+# dave watches bob too: bob's privacy changes about alice are not news
+# to him (no repeated update).
+login v dave
+t_expect "dave logs in to watch" "$T/v.out" '^loggedin dave$'
+cmd v "watch bob"
+t_expect "dave sees bob away" "$T/v.out" '^presence bob 60 out to lunch$'
 cmd b "block alice"
 t_expect "blocked: alice sees bob offline" "$T/a.out" '^presence bob 0$'
 cmd a "msg bob are you there"
 t_expect "blocked: alice's IM is refused" "$T/a.out" '^error bob 0x80000210$'
 cmd b "block"
 t_expect "unblocked: alice sees bob again" "$T/a.out" '^presence bob 60 out to lunch$'
+cmd b "block carol"
+cmd b "status 60 out to lunch!"
+t_expect "dave sees bob's next status" "$T/v.out" '^presence bob 60 out to lunch!$'
+n=$(count v '^presence bob')
+[ "$n" = 2 ] && t_pass "privacy changes that do not concern dave send him nothing" ||
+	t_fail "privacy changes that do not concern dave send him nothing ($n updates)"
+cmd v "quit"
 cmd a "msg bob hi bob"
 t_expect "IM after unblocking" "$T/b.out" '^im alice hi bob$'
 t_expect "trace: the IM (no text)" "$T/trace.log" ' im user=alice to bob$'
