@@ -183,6 +183,7 @@ class Msg:
     def __init__(self, kind, n, phase):
         self.kind, self.n, self.phase = kind, n, phase
         self.body = "%s-%d" % (kind, n)
+        self.rcpt = None
         self.t_sent = NOW()
         self.final = None        # "200", "480", "transport", "error", ...
         self.t_final = None
@@ -199,6 +200,7 @@ class UA:
         self.seq = 0
         self.note = "ph-start"
         self.dialogs = {}         # gateway's subscriptions to bob
+        self.renotify = {}        # call-id -> when to send the NOTIFY again
         self.sub = None           # our subscription to alice
         self.sub_next = NOW()
         self.sub_notes = []       # (t, note) NOTIFYs about alice
@@ -283,7 +285,9 @@ class UA:
         method = first.split()[0]
         if method == "MESSAGE":
             body = m["body"].decode("utf-8", "replace").strip()
-            self.a.world.delivered_out(body, hget(m, "call-id"))
+            user = re.match(r"\S+ sips?:([^@;>\s]+)@", first)
+            self.a.world.delivered_out(body, hget(m, "call-id"),
+                                       user.group(1) if user else "")
             self.respond(c, m, 200, "OK")
         elif method == "SUBSCRIBE":
             self.on_subscribe(c, m)
@@ -343,8 +347,13 @@ class UA:
                   "Contact: <sip:bob@%s;transport=tcp>" % self.me]
 
         def done(code, m, cid=cid):
-            if code in ("481", "408") and cid in self.dialogs:
-                del self.dialogs[cid]
+            if code.startswith("2") or cid not in self.dialogs:
+                return
+            if code in ("transport", "timeout", "408", "500", "503"):
+                # the path failed, not the subscription: again in 1 s
+                self.renotify[cid] = NOW() + 1
+            else:
+                del self.dialogs[cid]     # 481 and other refusals
         body = self.pidf("sip:bob@beta.example", "open", self.note)
         self.request_keyed(key, "NOTIFY", d["target"],
                            "<sip:bob@beta.example>;tag=" + d["ltag"],
@@ -392,6 +401,11 @@ class UA:
                 self.sub_next = NOW()
 
     def subscribe_tick(self):
+        for cid, t in list(self.renotify.items()):
+            if NOW() >= t:
+                del self.renotify[cid]
+                if cid in self.dialogs:
+                    self.notify(self.dialogs[cid])
         if NOW() < self.sub_next:
             return
         self.sub_next = NOW() + 4
@@ -580,6 +594,7 @@ class World:
         self.ua = UA(a)
         self.slots = {"r%d" % i: None for i in range(a.recipients)}
         self.late_errors = 0
+        self.misrouted = []
         self.slot_free_at = {k: 0.0 for k in self.slots}
         self.alice_notes = []     # (t, status, note) of @E bob
         self.alice = Client(self, "alice", a.alice_pw, self.alice_line,
@@ -619,10 +634,13 @@ class World:
         if g:
             self.alice_notes.append((NOW(), g.group(1), g.group(2).strip()))
 
-    def delivered_out(self, body, cid):
+    def delivered_out(self, body, cid, user):
         m = self.msgs.get(body)
         if m is None:
             return
+        if user != m.rcpt:
+            self.misrouted.append("%s for %s reached %s" % (body, m.rcpt,
+                                                           user))
         if cid not in m.delivered_ids:
             m.delivered_ids.add(cid)
             m.delivered += 1
@@ -667,6 +685,7 @@ class World:
                 continue
             self.n_out += 1
             m = Msg("out", self.n_out, self.phase)
+            m.rcpt = k
             self.msgs[m.body] = m
             self.slots[k] = m
             self.slot_free_at[k] = 1e18
@@ -781,8 +800,19 @@ class World:
                 out("%s_sent: %d msgs" % (p, len(ms)))
                 out("%s_acknowledged: %d msgs" % (p, len(ack)))
                 out("%s_delivered: %d msgs" % (p, len(dlv)))
-                out("%s_failed: %d msgs" % (p, len(fail)))
+                # a final error: not delivered, or delivered all the same
+                # (the sender was told of a failure: e.g. a 503 from the
+                # connector for a request the hung gateway did later, or
+                # an IM channel closed by the gateway's death afterwards)
+                out("%s_failed: %d msgs" % (p, len([m for m in fail
+                                                     if not m.delivered])))
+                out("%s_failed_but_delivered: %d msgs" % (
+                    p, len([m for m in fail if m.delivered])))
                 out("%s_silent: %d msgs" % (p, len(sil)))
+                for m in fail:
+                    if m.delivered:
+                        log("failed but delivered: %s (%s after %.2f s)" % (
+                            m.body, m.final, m.t_final - m.t_sent))
                 codes = {}
                 for m in fail:
                     codes[m.final] = codes.get(m.final, 0) + 1
@@ -807,6 +837,7 @@ class World:
         out("out_errors_later_than_settle: %d msgs" % self.late_errors)
         out("logins_alice: %d count" % self.alice.logins)
         out("logins_carol: %d count" % self.carol.logins)
+        bad += ["misrouted: " + x for x in self.misrouted]
         for b in bad[:40]:
             out("VIOLATION " + b)
         out("violations: %d count" % len(bad))

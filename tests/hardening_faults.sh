@@ -2,7 +2,8 @@
 # Fault tests: alpha.example (stcommunity, stsipgateway with ConvertID
 # through slapd, stsipconnector) under a steady MESSAGE load in both
 # directions, while the gateway, the connector, stcommunity and slapd are
-# killed (SIGKILL) and started again in turn.  The load and the
+# killed (SIGKILL) and started again in turn, and then the gateway hangs
+# (SIGSTOP) for 8 s, past the link's heartbeat limit.  The load and the
 # bookkeeping are tests/hardening_faults.py: beta.example's SIP server
 # over TCP (MESSAGE to alice at a fixed rate, answers alpha's MESSAGEs and
 # SUBSCRIBE, watches alice) and two stclient users (alice receives and
@@ -127,6 +128,10 @@ restart() {	# restart NAME: kill -9, 1 s down, start again
 		t_start slapd "$SLAPD_BIN" -d 0 -f "$SLAPD_DIR/slapd.conf" \
 			-h "$SLAPD_URL/"
 		t_wait_tcp "$LDAP_ADDR" 3890 15 ;;
+	gateway-hang)	# not killed: stopped 8 s (past the link's 7 s)
+		kill -STOP "$(fed_pid alpha-gateway)"
+		sleep 8
+		kill -CONT "$(fed_pid alpha-gateway)" ;;
 	esac || t_fail "$n starts again"
 	echo "restart_$n: $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.2f", a - b }') s"
 	ctl "recover $n 20"
@@ -144,7 +149,7 @@ recovered() {	# recovered NAME: the load's verdict on recovery
 	fi
 }
 
-for comp in ${HF_PHASES:-gateway connector community slapd}; do
+for comp in ${HF_PHASES:-gateway connector community slapd gateway-hang}; do
 	restart "$comp"
 done
 
@@ -154,7 +159,7 @@ sleep 2
 rss_gw1=$(rss alpha-gateway); rss_cn1=$(rss alpha-connector)
 ctl quit
 t_wait_grep "$LOAD" "^violations:" 10
-grep -E '^[a-z_]+: ' "$LOAD" | grep -v '^violations' 
+grep -E '^[a-z_-]+: ' "$LOAD" | grep -v '^violations' 
 echo "rss_gateway_after: $rss_gw1 kB"
 echo "rss_connector_after: $rss_cn1 kB"
 
