@@ -79,9 +79,9 @@ declare -A R F RSS
 UDP_EARLY=
 pass() { awk -v f="$1" 'BEGIN { exit !(f != "" && f < 0.1) }'; }
 
-# --- ours -----------------------------------------------------------------
-edge_start || exit 1
+# --- ours: a fresh connector for each transport ------------------------------
 for tp in $tps; do
+	edge_start || exit 1
 	port=5060; [ "$tp" = tls ] && port=5061
 	if [ "$tp" = udp ]; then
 		# UDP server transactions live 64*T1 = 32 s after their answer
@@ -96,8 +96,8 @@ for tp in $tps; do
 	R[ours_$tp]=$r F[ours_$tp]=$f
 	b_log "connector $tp: $r/s, $f % failed, RSS $(b_rss_kib "$(b_pid conn)") KiB"
 	RSS[$tp]=$(b_rss_kib "$(b_pid conn)")
+	edge_stop
 done
-edge_stop
 
 # --- Kamailio ---------------------------------------------------------------
 for fwd in stateless stateful; do

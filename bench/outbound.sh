@@ -14,7 +14,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/chain.sh"
 
-dur=5 rates="1000 2000 3000 4000 5000 6000 7000 8000 10000 12000" senders=4
+dur=5 rates="1000 2000 4000 6000 8000 10000 12000 15000 20000 25000" senders=4
 while getopts "d:qr:" o; do
 	case $o in
 	d) dur=$OPTARG ;;
@@ -88,6 +88,7 @@ for r in $rates; do
 done
 b_log "RSS connector $(b_rss_kib "$(b_pid conn)") KiB, gateway $(b_rss_kib "$(b_pid gateway)") KiB, community $(b_rss_kib "$(b_pid community)") KiB"
 
+b_figure outbound_tls_top_step "$r" "msg/s (the last step tried)"
 b_figure outbound_tls_sustained_rate "$best" "msg/s (highest step delivered in time, < 0.1 % late or lost)"
 b_figure outbound_tls_p50_at_1000 "$p50" "ms (late or lost $lostpct %)"
 b_figure outbound_tls_p99_at_1000 "$p99" "ms (target <= 10)"
