@@ -5,12 +5,10 @@
 # two devices of one SIP user): ending one of them must not stop the
 # NOTIFYs of the other.  Found by tests/hardening_faults.sh.
 #
-# NOT IN TESTS: it fails today.  isub_end() in gateway/simple_watchers.c
-# sends UNWATCH_INTERNAL (watcher, user) whenever one subscription ends,
-# without looking for another active subscription of the same pair;
-# stcommunity keeps one extwatch per (user, watcher) (community_stgw.c,
-# watch_internal/unwatch_internal) and drops it, so alice's later status
-# changes never reach the gateway for the subscription that remains.
+# The bug it found (fixed in d745465): isub_end() in
+# gateway/simple_watchers.c sent UNWATCH_INTERNAL (watcher, user) when
+# one subscription ended although another of the same pair was active;
+# stcommunity keeps one watch per pair and dropped it.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/gateway_lib.sh"
