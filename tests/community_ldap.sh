@@ -47,7 +47,7 @@ login() {	# login NAME USER PASSWORD [PROBE ARGS...]: run a probe
 		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
 	T_PIDS+=("$!"); echo "$!" >"$T/$name.pid"
 }
-cmd() { printf '%s\n' "$2" >&"${T_FD[$1]}"; }
+cmd() { cs_cmd "$@"; }	# bounded (community_lib.sh)
 
 # 1. ldap:// with StartTLS.
 ldap_settings "$SLAPD_URL" true
@@ -74,7 +74,7 @@ t_expect "resolve of an unknown name" "$T/a1.out" '^resolved 0x80000005$'
 t_fifo gw
 "$PROBE" -H "$CS_ADDR" -P "$CS_PORT" -g gw -b "$(t_addr 2)" <"$T/gw.in" \
 	>"$T/gw.out" 2>"$T/gw.err" &
-T_PIDS+=("$!")
+T_PIDS+=("$!"); echo "$!" >"$T/gw.pid"
 t_expect "gateway logs in" "$T/gw.out" '^ctrl open$'
 cmd gw "watchint 1 @E x@beta.example bob"
 t_expect "WATCH_INTERNAL of a directory user" "$T/gw.out" \
@@ -95,7 +95,7 @@ if [ -x "$STCLIENT" ]; then
 	t_fifo c1
 	"$STCLIENT" -H "$CS_ADDR" -P "$CS_PORT" -u bob -p 'bob-secret' \
 		<"$T/c1.in" >"$T/c1.out" 2>"$T/c1.err" &
-	T_PIDS+=("$!")
+	T_PIDS+=("$!"); echo "$!" >"$T/c1.pid"
 	t_expect "stclient logs in through LDAP" "$T/c1.out" '^loggedin bob$'
 fi
 

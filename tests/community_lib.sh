@@ -87,3 +87,34 @@ cs_stop() {
 	t_expect_not "no sanitizer report" "$T/community.log" \
 		'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error'
 }
+
+# cs_cmd NAME LINE...: write the lines to the stdin FIFO of client NAME
+# ($T/NAME.in, made by t_fifo), never blocking without bound: a client
+# whose pid ($T/NAME.pid) has exited is not written to, and a write that
+# does not finish within CS_CMD_TIMEOUT seconds (a full pipe nobody reads)
+# is abandoned.  Both are logged and return 1; the test's expectations
+# then fail on their own.  The write goes through a child (tee opens the
+# FIFO itself), so that timeout can end it: the shell's own writes to an
+# fd cannot be interrupted.
+CS_CMD_TIMEOUT=10
+cs_cmd() {
+	local name=$1; shift
+	printf '%s\n' "$@" | cs_feed "$name"
+}
+
+# cs_feed NAME [SECONDS] <INPUT: the same for a whole input stream.
+cs_feed() {
+	local name=$1 secs=${2:-$CS_CMD_TIMEOUT} pid
+	if [ -f "$T/$name.pid" ]; then
+		pid=$(cat "$T/$name.pid")
+		if ! kill -0 "$pid" 2>/dev/null; then
+			cat >/dev/null
+			t_log "$name has exited: input not written"
+			return 1
+		fi
+	fi
+	if ! timeout "$secs" tee -a "$T/$name.in" >/dev/null; then
+		t_log "$name: input not written within ${secs}s"
+		return 1
+	fi
+}

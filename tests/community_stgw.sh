@@ -23,7 +23,7 @@ probe() {	# probe NAME ARGS...
 		>"$T/$name.out" 2>"$T/$name.err" &
 	T_PIDS+=("$!"); echo "$!" >"$T/$name.pid"
 }
-cmd() { printf '%s\n' "$2" >&"${T_FD[$1]}"; }
+cmd() { cs_cmd "$@"; }	# bounded (community_lib.sh)
 
 # 1. Trust: an untrusted address is refused, the trusted one admitted.
 probe evil -g gw -b "$(t_addr 3)"
@@ -54,7 +54,7 @@ if [ -x "$STCLIENT" ]; then
 	t_fifo carol
 	"$STCLIENT" -H "$CS_ADDR" -P "$CS_PORT" -u carol -p "$(cs_password carol)" \
 		<"$T/carol.in" >"$T/carol.out" 2>"$T/carol.err" &
-	T_PIDS+=("$!")
+	T_PIDS+=("$!"); echo "$!" >"$T/carol.pid"
 	t_expect "carol (stclient) logs in" "$T/carol.out" '^loggedin carol$'
 	cmd carol "watch $BOB"
 	t_expect "gateway told carol watches bob" "$T/gw.out" "^watch_start $BOBRE carol$"
@@ -98,7 +98,7 @@ if [ -x "$CLIENT_PURPLE" ]; then
 		"$CLIENT_PURPLE" -d "$T/purple" -H "$CS_ADDR" -P "$CS_PORT" \
 		-u erin -p "$(cs_password erin)" <"$T/erin.in" >"$T/erin.out" \
 		2>"$T/erin.err" &
-	T_PIDS+=("$!")
+	T_PIDS+=("$!"); echo "$!" >"$T/erin.pid"
 	t_expect "libpurple signs on" "$T/erin.out" '^loggedin erin$' 15
 	cmd erin "watch $BOB"
 	t_expect "gateway told the libpurple user watches bob" "$T/gw.out" \

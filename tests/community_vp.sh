@@ -17,7 +17,7 @@ login() {	# login NAME USER [PASSWORD]
 		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
 	T_PIDS+=("$!"); echo "$!" >"$T/$name.pid"
 }
-cmd() { printf '%s\n' "$2" >&"${T_FD[$1]}"; }
+cmd() { cs_cmd "$@"; }	# bounded (community_lib.sh)
 count() { grep -c -- "$2" "$T/$1.out"; }
 
 CS_SETTINGS="[community]
@@ -55,7 +55,7 @@ t_expect "load returns what was saved" "$T/a.out" "^loaded 0x00000000 $LIST$"
 cmd b "load 0"
 t_expect "bob's list is his own" "$T/b.out" '^loaded 0x80000001$'
 
-for i in $(seq 1 31); do printf 'store %x v%d\n' "$i" "$i"; done >&"${T_FD[a]}"
+for i in $(seq 1 31); do printf 'store %x v%d\n' "$i" "$i"; done | cs_feed a
 t_wait_grep "$T/a.out" '^loaded 0x00000000' 5
 i=0
 while [ "$(count a '^saved 0x00000000$')" -lt 32 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -165,7 +165,7 @@ sleep 0.2
 TEXT=$(head -c 3000 /dev/zero | tr '\0' x)
 for i in $(seq 1 4000); do printf 'msg dave %s\n' "$TEXT"; done >"$T/flood.txt"
 # bounded: a dead reader must not hang the test
-timeout 30 cat "$T/flood.txt" >"$T/b.in"
+cs_feed b 30 <"$T/flood.txt"
 t_expect "the stalled client is dropped" "$T/community.log" \
 	'dave: closed: output buffer full' 20
 cmd b "status 60 done"
