@@ -60,6 +60,7 @@ esac
 awk -v n="$n" -v h="$hash" 'BEGIN {
 	for (i = 0; i < n; i++) printf "u%05d:%s:u%05d@bench.example:User %d\n", i, h, i, i
 }' >"$T/users"
+chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
 cat >"$T/conf/CommunityConnectivity.ini" <<EOF
 [CommunityConnectivity]
 VPMX_HOSTNAME = $addr

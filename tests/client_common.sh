@@ -33,6 +33,7 @@ SupportExternalCommunities = true
 ConvertID = false
 EOF
 	: >"$T/users"
+	chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
 	for u in "$@"; do
 		cc_add_user "$u" "$(cc_password "$u")" || return 1
 	done

@@ -49,6 +49,7 @@ EOC
 cs_start() {
 	local u
 	: >"$T/users"
+	chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
 	for u in "$@"; do
 		cs_add_user "$u" "$(cs_password "$u")" || return 1
 	done

@@ -49,6 +49,7 @@ SupportedCommunities = beta
 EOF
 h=$(printf 'pw\n' | "$STCOMMUNITY" -P)
 printf 'alice:%s:alice@alpha.example:Alice\n' "$h" >"$T/users"
+chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
 cat >"$T/community.conf" <<EOF
 [community]
 UsersFile = $T/users

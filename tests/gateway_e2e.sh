@@ -54,6 +54,7 @@ h2=$(printf 'pw-dave\n' | "$STCOMMUNITY" -P)
 printf 'alice:%s:alice@alpha.example:Alice A\ndave:%s:dave@alpha.example:Dave D\n' \
 	"$h" "$h2" >"$T/users"
 printf 'erin:%s:erin@alpha.example:Erin E\n' "$h2" >>"$T/users"
+chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
 cat >"$T/community.conf" <<EOF
 [community]
 UsersFile = $T/users

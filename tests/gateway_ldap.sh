@@ -47,6 +47,7 @@ EOF
 # Internal IDs are uids; Internet addresses differ from them on purpose.
 h=$(printf 'pw\n' | "$STCOMMUNITY" -P)
 printf 'alice:%s::\ndave:%s::\n' "$h" "$h" >"$T/users"
+chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
 cat >"$T/community.conf" <<EOF
 [community]
 UsersFile = $T/users

@@ -47,6 +47,7 @@ EOF
 	local h u
 	h=$(printf 'pw\n' | "$STCOMMUNITY" -P)
 	: >"$T/users"
+	chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
 	for u in ${GW_USERS:-alice dave erin}; do
 		printf '%s:%s:%s:%s\n' "$u" "$h" \
 			"$(case $u in *@*) echo "$u" ;; *) echo "$u@alpha.example" ;; esac)" \
