@@ -30,17 +30,29 @@ CPID=$(t_pid conn)
 echo "connector_nofile: $(awk '/open files/ { print $4 }' "/proc/$CPID/limits") fds"
 FL=$top_srcdir/tests/hardening_flood.py
 t_start partner python3 "$FL" partner --addr "$B" --conn "$C" \
-	--ca "$PKI/ca.pem" --rate 50 --duration 14
+	--ca "$PKI/ca.pem" --samples "$T/rtt" --rate 50 --duration 20
 t_wait_grep "$T/partner.log" "PARTNER READY" 10 ||
 	{ t_fail "the partner's MESSAGEs are answered"; t_done; exit; }
+f0=$(date +%s.%N)
 for n in $(seq 10 17); do
 	t_start "flood$n" nice -n 10 python3 "$FL" flood --addr "$T_NET.$n" \
 		--conn "$C" --duration 8 --conns 60 --tls 0 --garbage-conns 0 \
 		--spoof-rate 0 --garbage-rate 0
 done
-t_wait_grep "$T/partner.log" "^partner_outbound_served:" 25 ||
+for n in $(seq 10 17); do	# the flood lasts 8 s
+	i=0
+	while kill -0 "$(t_pid "flood$n")" 2>/dev/null && [ $i -lt 150 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+done
+f1=$(date +%s.%N)
+t_wait_grep "$T/partner.log" "^partner_outbound_served:" 30 ||
 	t_fail "the partner finished"
 grep -E '^[a-z0-9_]+: ' "$T/partner.log"
+# when the partner's refusals happened, from the flood's start (it lasts 8 s)
+awk -v a="$f0" -v b="$f1" '$3 != 200 { if (!n++) f = $1; l = $1 }
+	END { printf "partner_first_refusal_after_flood_start: %.1f s\n", n ? f - a : -1
+	      printf "partner_last_refusal_after_flood_end: %.1f s\n", n ? l - b : -1 }' "$T/rtt"
 lines=$(grep -c "accept" "$T/conn.log")
 echo "connector_accept_log_lines: $lines lines"
 sent=$(awk '$1 == "partner_sent:" { print $2 }' "$T/partner.log")
