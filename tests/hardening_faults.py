@@ -196,7 +196,7 @@ class UA:
         self.a = a
         self.me = "%s:%d" % (a.addr, a.port)
         self.conn = None          # our connection to the connector
-        self.txn = {}             # call-id -> (kind, Msg or None, cb)
+        self.txn = {}             # "call-id/cseq" -> [method, Msg, cb, t, conn]
         self.seq = 0
         self.note = "ph-start"
         self.dialogs = {}         # gateway's subscriptions to bob
@@ -236,13 +236,14 @@ class UA:
             lines.append("Content-Type: " + ctype)
         lines.append("Content-Length: %d" % len(b))
         data = ("\r\n".join(lines) + "\r\n\r\n").encode() + b
+        key = "%s/%d" % (cid, cseq)
         c = self.connect()
-        self.txn[cid] = [method, msg, cb, NOW(), c]
+        self.txn[key] = [method, msg, cb, NOW(), c]
         if c is None or not c.send(data):
-            self.finish(cid, "transport")
+            self.finish(key, "transport")
 
-    def finish(self, cid, code, m=None):
-        t = self.txn.pop(cid, None)
+    def finish(self, key, code, m=None):
+        t = self.txn.pop(key, None)
         if t is None:
             return
         if t[1] is not None and t[1].final is None:
@@ -268,9 +269,9 @@ class UA:
     # --- events
 
     def on_close(self, c):
-        for cid, t in list(self.txn.items()):
+        for key, t in list(self.txn.items()):
             if t[4] is c:
-                self.finish(cid, "transport")
+                self.finish(key, "transport")
         if c is self.conn:
             self.conn = None
 
@@ -278,9 +279,10 @@ class UA:
         first = m["first"]
         if first.startswith("SIP/2.0 "):
             code = int(first.split()[1])
-            cid = hget(m, "call-id")
-            if code >= 200 and cid in self.txn:
-                self.finish(cid, str(code), m)
+            key = "%s/%s" % (hget(m, "call-id"),
+                             (hget(m, "cseq") or "0").split()[0])
+            if code >= 200:
+                self.finish(key, str(code), m)
             return
         method = first.split()[0]
         if method == "MESSAGE":
@@ -340,8 +342,6 @@ class UA:
         state = "active;expires=%d" % d["expires"] if d["expires"] else \
             "terminated;reason=timeout"
         cid = d["cid"]
-        # in-dialog NOTIFYs share the dialog's Call-ID: key by CSeq too
-        key = "%s/%d" % (cid, d["cseq"])
         extra = ["Route: " + r.strip() for r in d["route"]]
         extra += ["Event: presence", "Subscription-State: " + state,
                   "Contact: <sip:bob@%s;transport=tcp>" % self.me]
@@ -349,30 +349,16 @@ class UA:
         def done(code, m, cid=cid):
             if code.startswith("2") or cid not in self.dialogs:
                 return
-            if code in ("transport", "timeout", "408", "500", "503"):
+            if code in ("transport", "silent", "408", "500", "503"):
                 # the path failed, not the subscription: again in 1 s
                 self.renotify[cid] = NOW() + 1
             else:
                 del self.dialogs[cid]     # 481 and other refusals
         body = self.pidf("sip:bob@beta.example", "open", self.note)
-        self.request_keyed(key, "NOTIFY", d["target"],
-                           "<sip:bob@beta.example>;tag=" + d["ltag"],
-                           d["remote"], cid, d["cseq"], extra, body,
-                           "application/pidf+xml", done)
-
-    def request_keyed(self, key, method, ruri, frm, to, cid, cseq, extra,
-                      body, ctype, cb):
-        # like request(), but the transaction is found by Call-ID + CSeq
-        self.request(method, ruri, frm, to, cid, cseq, extra, body, ctype,
-                     None)
-        t = self.txn.pop(cid, None)
-        if t is None:
-            cb("transport", None)
-            return
-        t[2] = cb
-        self.txn_keyed[key] = t
-
-    txn_keyed = {}
+        self.request("NOTIFY", d["target"],
+                     "<sip:bob@beta.example>;tag=" + d["ltag"],
+                     d["remote"], cid, d["cseq"], extra, body,
+                     "application/pidf+xml", done)
 
     def set_note(self, note):
         self.note = note
@@ -431,7 +417,7 @@ class UA:
                     s["route"] = list(reversed(
                         [r.strip() for v in hget(m, "record-route", True)
                          for r in v.split(",")]))
-            elif code in ("transport", "timeout", "408", "503") and \
+            elif code in ("transport", "silent", "408", "503") and \
                     self.sub is s and s.get("rtag"):
                 # the path failed, not the dialog: refresh it again in 1 s
                 self.sub_next = NOW() + 1
@@ -444,42 +430,10 @@ class UA:
         extra += ["Event: presence", "Expires: 12",
                   "Accept: application/pidf+xml",
                   "Contact: <sip:bob@%s;transport=tcp>" % self.me]
-        key = "%s/%d" % (s["cid"], s["cseq"])
         ruri = s["target"] if s.get("rtag") else "sip:alice@alpha.example"
-        self.request_keyed(key, "SUBSCRIBE", ruri,
-                           "<sip:bob@beta.example>;tag=" + s["ftag"], to,
-                           s["cid"], s["cseq"], extra, "", "", done)
-
-
-def _fix_keyed():
-    # responses to keyed transactions: look up Call-ID + CSeq number
-    orig = UA.on_msg
-
-    def on_msg(self, c, m):
-        if m["first"].startswith("SIP/2.0 "):
-            code = int(m["first"].split()[1])
-            cid = hget(m, "call-id")
-            cseq = (hget(m, "cseq") or "0").split()[0]
-            key = "%s/%s" % (cid, cseq)
-            if key in self.txn_keyed:
-                if code >= 200:
-                    t = self.txn_keyed.pop(key)
-                    t[2](str(code), m)
-                return
-        orig(self, c, m)
-
-    def on_close(self, c):
-        for key, t in list(self.txn_keyed.items()):
-            if t[4] is c:
-                del self.txn_keyed[key]
-                t[2]("transport", None)
-        orig_close(self, c)
-    orig_close = UA.on_close
-    UA.on_msg = on_msg
-    UA.on_close = on_close
-
-
-_fix_keyed()
+        self.request("SUBSCRIBE", ruri,
+                     "<sip:bob@beta.example>;tag=" + s["ftag"], to,
+                     s["cid"], s["cseq"], extra, "", "", done)
 
 
 # ------------------------------------------------------------- stclient
@@ -713,10 +667,9 @@ class World:
                 for k, v in self.slots.items():
                     if v is m:
                         self.slots[k] = None
-        for key, tr in list(self.ua.txn_keyed.items()):
+        for key, tr in list(self.ua.txn.items()):
             if t - tr[3] > self.a.timeout:
-                del self.ua.txn_keyed[key]
-                tr[2]("timeout", None)
+                self.ua.finish(key, "silent")
         if self.recover:
             self.check_recovered()
         if self.draining is not None:
