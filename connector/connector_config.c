@@ -147,9 +147,9 @@ set_key(struct conn_local *lc, const struct keydef *k, char *val,
 	case K_SRC:
 		/* the link's source address: a specific IP, no port (the
 		 * gateway's CommunityTrustedIps check sees it) */
-		if (conn_source_addr(val, AF_INET, &lc->src, &lc->srclen) != 0 &&
-		    conn_source_addr(val, AF_INET6, &lc->src, &lc->srclen) !=
-		    0) {
+		if (conn_source_addr(val, AF_INET, &lc->src,
+		    &lc->srclen) != 0 && conn_source_addr(val, AF_INET6,
+		    &lc->src, &lc->srclen) != 0) {
 			log_warnx("%s: source: \"%s\" is not a specific IP "
 			    "address (this host's address to dial the "
 			    "gateway from)", where, val);

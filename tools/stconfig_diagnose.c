@@ -525,7 +525,8 @@ step_tls(struct diag *d, const struct dns_target *t, const char *cafile)
 	src = diag_source(d, t, &ss, &sl);
 	d->s = tls_stream_connect(d->base, t->transport == LINK_TP_TLS ?
 	    d->tls : NULL, (const struct sockaddr *)&t->addr, t->addrlen,
-	    src, src ? sl : 0, d->domain, DIAG_TIMEOUT_MS, stream_read_cb, stream_event_cb, d);
+	    src, src ? sl : 0, d->domain, DIAG_TIMEOUT_MS, stream_read_cb,
+	    stream_event_cb, d);
 	if (d->s == NULL) {
 		step_fail(d, "TLS", NULL, "%s: %s", a, strerror(errno));
 		return -1;
@@ -650,9 +651,9 @@ udp_options(struct diag *d, const struct dns_target *t, const char *ruri,
 	ssize_t r;
 
 	if ((fd = socket(t->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0))
-	    == -1 || diag_bind(d, fd, t) == -1 || connect(fd, (const struct sockaddr *)&t->addr,
-	    t->addrlen) == -1 || getsockname(fd, (struct sockaddr *)&me,
-	    &ml) == -1) {
+	    == -1 || diag_bind(d, fd, t) == -1 || connect(fd,
+	    (const struct sockaddr *)&t->addr, t->addrlen) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&me, &ml) == -1) {
 		snprintf(d->resp, sizeof(d->resp), "%s", strerror(errno));
 		if (fd != -1)
 			close(fd);
