@@ -145,7 +145,8 @@ trusted_cb(struct connector *c, struct sipmsg *m, int ok,
 		}
 	}
 	if (sipmsg_rebuild(m) != 0) {
-		reply_txn(c, m, 500, "Server Internal Error", NULL);
+		/* its headers do not print back in a form that parses */
+		reply_txn(c, m, 400, "Bad Request: malformed header", NULL);
 		goto out;
 	}
 send:

@@ -595,12 +595,30 @@ sip_raw_mark_via(struct sipmsg *m)
 int
 sipmsg_rebuild(struct sipmsg *m)
 {
+	struct sipmsg check;
 	char *s = NULL;
 	size_t n = 0;
+	int bad;
 
 	osip_message_force_update(m->msg);
 	if (osip_message_to_str(m->msg, &s, &n) != 0 || s == NULL)
 		return -1;
+	/*
+	 * libosip2 accepts more than it prints back in a form it parses
+	 * again (the fuzzer keeps finding hosts, tags and Via fields that
+	 * do not survive): what the gateway or a partner gets must parse,
+	 * so a message whose printed form does not is refused here.
+	 */
+	memset(&check, 0, sizeof(check));
+	check.raw = s;
+	check.len = n;
+	bad = sip_parse_internal(&check) != 0;
+	if (check.msg != NULL)
+		osip_message_free(check.msg);
+	if (bad) {
+		free(s);
+		return -1;
+	}
 	free(m->raw);
 	m->raw = s;
 	m->len = n;
@@ -936,6 +954,17 @@ check_response(struct sipmsg *m, struct sip_verdict *v)
 	    msg->cseq->method == NULL || msg->call_id == NULL ||
 	    msg->from == NULL || msg->to == NULL) {
 		drop(v, "malformed response");
+		return -1;
+	}
+	/* what reaches the gateway is printed again by libosip2: the same
+	 * URI rules as for requests, or it would not parse there */
+	if (!uri_ok(msg->from->url) || !uri_ok(msg->to->url) ||
+	    !uri_list_ok(&msg->contacts, offsetof(osip_contact_t, url)) ||
+	    !uri_list_ok(&msg->routes, offsetof(osip_route_t, url)) ||
+	    !uri_list_ok(&msg->record_routes,
+	    offsetof(osip_record_route_t, url))) {
+		drop(v, "malformed response: From, To, Contact or "
+		    "Record-Route URI");
 		return -1;
 	}
 	return 0;
