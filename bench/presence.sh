@@ -90,7 +90,9 @@ for n in $counts; do
 	cpu=$(b_cpu_report gateway community conn "$secs")
 	FAN[$n]=$(awk -v n="$got" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
 	LOST[$n]=$(( expect > got ? expect - got : 0 ))
-	b_log "fan-out: $got of $expect NOTIFYs in $secs s; CPU: $cpu"
+	msgs=$(tail -n +$((mark + 1)) "$B/sub.log" |
+		awk '$1 == "notify_msgs" { s += $2 } END { print s + 0 }')
+	b_log "fan-out: $got of $expect NOTIFYs in $secs s ($msgs received with retransmissions); CPU: $cpu"
 
 	# refresh load at the steady-state rate
 	kill -USR1 "$(b_pid sub)"; sleep 0.2
@@ -102,7 +104,7 @@ for n in $counts; do
 	kill -USR1 "$(b_pid sub)"; sleep 0.5
 	RF[$n]=$(b_kv "$B/sub.log" refresh_rate)
 	RFAIL[$n]=$(b_kv "$B/sub.log" refresh_fail)
-	b_log "refresh: ${RF[$n]}/s, ${RFAIL[$n]} failed, $(b_kv "$B/sub.log" notifies) NOTIFYs; CPU: $cpu; gateway RSS $(b_rss_kib "$(b_pid gateway)") KiB"
+	b_log "refresh: ${RF[$n]}/s, ${RFAIL[$n]} failed, $(b_kv "$B/sub.log" notifies) new NOTIFYs ($(b_kv "$B/sub.log" notify_msgs) with retransmissions); CPU: $cpu; gateway RSS $(b_rss_kib "$(b_pid gateway)") KiB"
 
 	b_stop sub
 	for i in $(seq 0 $((active - 1))); do b_stop "c$i"; rm -f "$B/c$i.in"; done

@@ -91,7 +91,9 @@ struct load {
 	size_t		 ok_in_window;
 	/* sub: subscriptions, their To tags, NOTIFYs, refreshes */
 	size_t		 nsub, nusers, created, refreshed, refresh_fail;
-	size_t		 notifies, next_refresh;
+	size_t		 notifies, notify_msgs, next_refresh;
+	uint64_t	*seen;		/* NOTIFYs seen (Call-ID + CSeq hash) */
+	size_t		 seen_cap, seen_n;
 	int		 expires, creating;
 	double		 refresh_rate, t_refresh0, t_notify0, t_notify1;
 	char		**totag;
@@ -340,6 +342,53 @@ note_latency(struct load *l, const char *msg, size_t len)
 
 static struct conn *next_conn(struct load *);
 
+static uint64_t
+fnv(uint64_t h, const char *p, size_t n)
+{
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+	return h;
+}
+
+/* 1 the first time this NOTIFY (Call-ID, CSeq) is seen, else 0. */
+static int
+notify_first(struct load *l, const char *msg, size_t len)
+{
+	const char *cid, *cseq;
+	size_t cl, sl, i;
+	uint64_t h;
+
+	cid = header(msg, len, "Call-ID", "i", &cl);
+	cseq = header(msg, len, "CSeq", NULL, &sl);
+	if (cid == NULL || cseq == NULL)
+		return 1;
+	h = fnv(fnv(14695981039346656037ULL, cid, cl), cseq, sl) | 1;
+	if (l->seen_n * 2 >= l->seen_cap) {	/* grow: rehash */
+		uint64_t *old = l->seen;
+		size_t oc = l->seen_cap, j;
+
+		l->seen_cap = oc ? oc * 2 : 1 << 16;
+		l->seen = calloc(l->seen_cap, sizeof(*l->seen));
+		if (l->seen == NULL)
+			die("calloc");
+		for (j = 0; j < oc; j++)
+			if (old[j]) {
+				for (i = old[j] & (l->seen_cap - 1); l->seen[i];
+				    i = (i + 1) & (l->seen_cap - 1))
+					;
+				l->seen[i] = old[j];
+			}
+		free(old);
+	}
+	for (i = h & (l->seen_cap - 1); l->seen[i];
+	    i = (i + 1) & (l->seen_cap - 1))
+		if (l->seen[i] == h)
+			return 0;
+	l->seen[i] = h;
+	l->seen_n++;
+	return 1;
+}
+
 /* A SUBSCRIBE's answer: creation (keep the To tag) or refresh. */
 static void
 on_sub_response(struct load *l, const char *msg, size_t len)
@@ -419,8 +468,8 @@ send_sub(struct load *l, struct conn *c, size_t seq)
 static void
 sub_report(struct load *l, double t)
 {
-	printf("created %zu\nfail %zu\nnotifies %zu\n", l->created, l->fail,
-	    l->notifies);
+	printf("created %zu\nfail %zu\nnotifies %zu\nnotify_msgs %zu\n",
+	    l->created, l->fail, l->notifies, l->notify_msgs);
 	printf("notify_rate %.1f\n", l->notifies > 1 && l->t_notify1 >
 	    l->t_notify0 ? (double)(l->notifies - 1) /
 	    (l->t_notify1 - l->t_notify0) : 0.0);
@@ -529,9 +578,13 @@ on_message(struct load *l, struct conn *c, const char *msg, size_t len)
 		double t = now();
 
 		if (strncmp(msg, "NOTIFY ", 7) == 0) {
-			if (l->notifies++ == 0)
-				l->t_notify0 = t;
-			l->t_notify1 = t;
+			l->notify_msgs++;
+			/* a retransmission (our 200 came late) counts once */
+			if (notify_first(l, msg, len)) {
+				if (l->notifies++ == 0)
+					l->t_notify0 = t;
+				l->t_notify1 = t;
+			}
 		}
 		serve_request(l, c, msg, len);
 	}
@@ -932,6 +985,7 @@ run(struct load *l)
 				sub_report(l, t);
 				dump = 0;
 				l->notifies = l->refreshed = l->refresh_fail = 0;
+				l->notify_msgs = 0;
 				l->t_refresh0 = refreshing ? t : 0;
 				l->next_refresh = 0;
 			}
