@@ -455,8 +455,7 @@ cl_connect(struct cid_ldap *l)
 		cl_drop(l, gai_strerror(rc));
 		return;
 	}
-	l->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	l->fd = gw_socket_out(l->gw, ai->ai_family);
 	if (l->fd == -1 || (connect(l->fd, ai->ai_addr, ai->ai_addrlen) == -1
 	    && errno != EINPROGRESS)) {
 		freeaddrinfo(ai);

@@ -63,6 +63,7 @@ struct gw_settings {
 	size_t		 max_body;		/* bytes */
 	int		 backoff_max;		/* reconnect cap, s */
 	char		*user;			/* User to run as */
+	char		*source;		/* SourceAddress of outgoing TCP */
 };
 
 /* Defaults, then the file (NULL: none); every error logged as file:line. */
@@ -287,6 +288,9 @@ void	message_out(struct gateway *, uint32_t chan, const char *from_id,
 /* Small helpers (gateway_util.c). */
 char	*gw_strdup(const char *);
 size_t	 gw_strlcpy(char *, const char *, size_t);
+/* A socket for an outgoing TCP connection of family, bound to
+ * SourceAddress when one is set: the fd, or -1 with a log line. */
+int	 gw_socket_out(struct gateway *, int family);
 uint32_t gw_next_id(void);
 
 #endif

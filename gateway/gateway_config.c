@@ -1,9 +1,12 @@
 /* The gateway's local settings (stsipgateway.conf): what is not in the four documents. */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +53,7 @@ static const struct kw {
 	{ "MaxSubscriptionsPerWatcher", K_INT, offsetof(struct gw_settings, max_subs_watcher), 0, 100000 },
 	{ "ReconnectMax", K_INT, offsetof(struct gw_settings, backoff_max), 1, 3600 },
 	{ "SipTimeout", K_INT, offsetof(struct gw_settings, sip_timeout), 1, 300 },
+	{ "SourceAddress", K_STR, offsetof(struct gw_settings, source), 0, 0 },
 	{ "SubscribeExpires", K_INT, offsetof(struct gw_settings, sub_expires), 10, 86400 },
 	{ "SubscribeMaxExpires", K_INT, offsetof(struct gw_settings, sub_max_expires), 10, 86400 },
 	{ "TLSCA", K_STR, offsetof(struct gw_settings, tls_ca), 0, 0 },
@@ -199,6 +203,19 @@ gw_settings_load(struct gw_settings *s, const char *file)
 			errors++;
 	}
 	fclose(f);
+	if (s->source != NULL) {
+		struct addrinfo hints, *ai = NULL;
+
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_flags = AI_NUMERICHOST;
+		if (getaddrinfo(s->source, NULL, &hints, &ai) != 0) {
+			log_warnx("%s: SourceAddress: \"%s\" is not an IP "
+			    "address", file, s->source);
+			errors++;
+		}
+		if (ai != NULL)
+			freeaddrinfo(ai);
+	}
 	if (s->convertid != NULL && strcasecmp(s->convertid, "ldap") != 0 &&
 	    strcasecmp(s->convertid, "community") != 0) {
 		log_warnx("%s: ConvertIdBackend: \"%s\" is not ldap or "

@@ -1,9 +1,14 @@
 /* Small helpers every gateway module uses: strings, ids, per-community counters. */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "gateway.h"
 #include "log.h"
@@ -73,4 +78,34 @@ gateway_community_of(struct gateway *gw, const char *addr)
 		return "";
 	x = nsfconf_extern_for_domain(gw->conf, at + 1);
 	return x ? x->community_name : "";
+}
+
+int
+gw_socket_out(struct gateway *gw, int family)
+{
+	struct addrinfo hints, *la = NULL;
+	int fd;
+
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("socket");
+		return -1;
+	}
+	if (gw->set.source == NULL)
+		return fd;
+	/* Peers that admit us by address (CommunityTrustedIps) see this. */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+	if (getaddrinfo(gw->set.source, NULL, &hints, &la) != 0 ||
+	    bind(fd, la->ai_addr, la->ai_addrlen) == -1) {
+		log_warn("SourceAddress %s", gw->set.source);
+		if (la != NULL)
+			freeaddrinfo(la);
+		close(fd);
+		return -1;
+	}
+	freeaddrinfo(la);
+	return fd;
 }

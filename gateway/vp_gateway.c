@@ -414,7 +414,7 @@ vpg_connect(struct vp_gateway *v)
 	struct addrinfo hints, *ai = NULL;
 	struct timeval tv = { 10, 0 }, ka = { 20, 0 };
 	char port[8];
-	int rc;
+	int rc, fd;
 
 	target(v);
 	memset(&hints, 0, sizeof(hints));
@@ -432,7 +432,12 @@ vpg_connect(struct vp_gateway *v)
 		vpg_drop(v, gai_strerror(rc));
 		return;
 	}
-	v->bev = bufferevent_socket_new(v->gw->base, -1,
+	if ((fd = gw_socket_out(v->gw, ai->ai_family)) == -1) {
+		freeaddrinfo(ai);
+		vpg_drop(v, "no socket");
+		return;
+	}
+	v->bev = bufferevent_socket_new(v->gw->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(v->bev, read_cb, NULL, event_cb, v);
 	/* Bounds connect and login; the keepalive keeps reads coming. */

@@ -8,10 +8,13 @@
 for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"; do
 	[ -x "$p" ] || t_skip "$p not built"
 done
-GW_USERS="zoe@alpha.example yuri" gw_setup LocalDomain=alpha.example
+GW_USERS="zoe@alpha.example yuri" gw_setup LocalDomain=alpha.example \
+	"SourceAddress=$GW_LINK"
 sed -i 's/^ConvertID = true/ConvertID = false/' "$GW_D/CommunityGateway.ini"
 gw_start || { t_fail "community, gateway and peer start"; t_done; exit; }
 t_expect "ConvertID off is logged" "$T/gateway.log" "convertid: off"
+t_expect "the VP session leaves from SourceAddress" "$T/community.log" \
+	"^stcommunity: $GW_LINK:[0-9]+: gateway stsipgateway logged in"
 gw_client zoe@alpha.example || t_fail "zoe@alpha.example logs in"
 gw_client yuri || t_fail "yuri logs in"
 

@@ -102,7 +102,8 @@ START_TEST(test_settings_errors)
 {
 	struct gw_settings s;
 	char *path = write_tmp("LinkPort = 0\nBogus = 1\nTrace = maybe\n"
-	    "[other]\nno equals sign\nConvertIdBackend = nis\n");
+	    "[other]\nno equals sign\nConvertIdBackend = nis\n"
+	    "SourceAddress = gw.example\n");
 	char buf[4096], want[256];
 	FILE *f = tmpfile();
 	int saved = dup(2);
@@ -131,6 +132,8 @@ START_TEST(test_settings_errors)
 	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "ConvertIdBackend: \"nis\"") != NULL, "%s",
 	    buf);
+	ck_assert_msg(strstr(buf, "SourceAddress: \"gw.example\" is not an IP")
+	    != NULL, "%s", buf);
 	gw_settings_free(&s);
 	unlink(path);
 	free(path);
