@@ -184,6 +184,7 @@ main(int argc, char *argv[])
 	char *dflt = NULL;
 	unsigned long rounds = 5000;
 	int ch, debug = 0, noaction = 0, verbose = 0, hashmode = 0, rc = 1;
+	int late_users = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.confdir = CS_DEFAULT_CONFDIR;
@@ -227,10 +228,19 @@ main(int argc, char *argv[])
 			bad = 1;
 		if ((c.conf = load_nsfconf(c.confdir)) == NULL)
 			bad = 1;
-		if (!bad && load_users(&c, &c.users) != 0)
+		/* The users file must belong to the user that reads it (it is
+		 * a secret file, see privdrop.h), and SIGHUP reloads it after
+		 * the drop: started as root with User, it is read as User. */
+		late_users = !bad && c.set.user != NULL && geteuid() == 0;
+		if (!bad && !late_users && load_users(&c, &c.users) != 0)
 			bad = 1;
 		if (!bad && c.set.user != NULL && geteuid() == 0 &&
 		    privdrop_check_user(c.set.user) != 0)
+			bad = 1;
+		/* -n checks it the way the daemon will read it. */
+		if (!bad && noaction && late_users &&
+		    (privdrop_user(c.set.user) != 0 ||
+		    load_users(&c, &c.users) != 0))
 			bad = 1;
 		if (bad || noaction) {
 			if (bad)
@@ -286,6 +296,10 @@ main(int argc, char *argv[])
 			goto out;
 	} else if (geteuid() == 0)
 		log_warnx("running as root: set User in %s", settings);
+	if (late_users && load_users(&c, &c.users) != 0) {
+		log_warnx("users file %s: not starting", c.set.users);
+		goto out;
+	}
 	if (cs_auth_start(&c) != 0)
 		goto out;
 	cs_trace(&c, "server", NULL, "started");

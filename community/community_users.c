@@ -15,6 +15,7 @@
 #include <ldap.h>
 
 #include "log.h"
+#include "privdrop.h"
 #include "community.h"
 
 static void
@@ -81,11 +82,19 @@ cs_users_load(const char *file, int *nerr)
 	char *line = NULL, *f[4], *p;
 	size_t cap = 0, lineno = 0;
 	ssize_t n;
-	int i;
+	int i, fd;
 
 	*nerr = 0;
-	if ((fp = fopen(file, "r")) == NULL) {
+	/* It holds password hashes: a file others may read is refused (the
+	 * check names the file and its mode), like a TLS key. */
+	if ((fd = secret_file_open(file)) == -1) {
+		log_warnx("%s: users file refused", file);
+		*nerr = 1;
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
 		log_warn("%s", file);
+		close(fd);
 		*nerr = 1;
 		return NULL;
 	}

@@ -2,7 +2,8 @@
 # stcommunity's error exits: a clean message and status 1, never a
 # sanitizer report (under --enable-asan a leak on the way out would turn
 # a clean error into an abort): the address already in use, an unwritable
-# TraceFile.
+# TraceFile; and a users file (password hashes) that its group or everyone
+# may read is refused, at start, by -n and on SIGHUP.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/community_lib.sh"
 
@@ -33,4 +34,29 @@ StorageDir = $T/storage
 TraceFile = $T/no-such-dir/trace.log"
 cs_write_conf
 run_fail "unwritable TraceFile" 'trace: .*no-such-dir' -D -c "$T/conf"
+
+# The users file holds password hashes: group- or world-readable is refused.
+unset CS_SETTINGS
+cs_write_conf
+chmod 644 "$T/users"
+run_fail "world-readable users file" \
+	"$T/users: refusing secret file: mode 0644 .*chmod 600" -D -c "$T/conf"
+t_expect "... named as the users file" "$T/err.log" "$T/users: users file refused" 1
+run_fail "-n: world-readable users file" "$T/users: .*mode 0644" -n -c "$T/conf"
+chmod 640 "$T/users"
+run_fail "group-readable users file" "$T/users: .*mode 0640 lets its group" \
+	-D -c "$T/conf"
+chmod 600 "$T/users"
+"$STCOMMUNITY" -n -c "$T/conf" >"$T/n.log" 2>&1 &&
+	t_pass "mode 0600 is accepted" || t_fail "mode 0600 is accepted"
+t_start community "$STCOMMUNITY" -D -c "$T/conf"
+cs_wait_started || t_fail "stcommunity starts with a 0600 users file"
+chmod 604 "$T/users"
+kill -HUP "$(t_pid community)"
+t_expect "SIGHUP: a users file made readable is refused" "$T/community.log" \
+	"$T/users: refusing secret file: mode 0604"
+t_expect "... and the last good one kept" "$T/community.log" \
+	'has errors: keeping the last good one'
+chmod 600 "$T/users"
+cs_stop
 t_done

@@ -42,7 +42,7 @@ chmod 711 "$T"
 # stcommunity and stsipgateway, with User = nobody.
 gw_setup "User=nobody"
 printf 'User = nobody\n' >>"$T/community.conf"
-chown nobody "$T/storage"
+chown nobody "$T/storage" "$T/users"	# the users file is read as User
 if ! gw_start; then
 	t_fail "stcommunity, stsipgateway and a link peer start"
 	t_done
