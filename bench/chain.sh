@@ -58,7 +58,6 @@ EOF
 	awk -v n="$nusers" -v h="$h" 'BEGIN { for (i = 0; i < n; i++)
 		printf "u%05d:%s:u%05d@alpha.example:User %d\n", i, h, i, i }' \
 		>"$B/users"
-	chmod 600 "$B/users"		# password hashes: stcommunity insists
 	chmod 600 "$B/users"	# password hashes: stcommunity refuses 0644
 	cat >"$B/community.conf" <<EOF
 [community]
