@@ -54,6 +54,26 @@ timeout $((hsdur + 30)) "$SIP_LOAD" -m hs -t tls -d "$C:5061" -B "$U" -S 16 \
 	>"$B/hs_ours.out" 2>&1
 edge_stop
 b_kamailio kam "$K" "sip:$S:5060" stateful 1 || exit 1
+# Kamailio holding the smaller count: its TLS state lives in shared memory
+# (kamcmd core.shmmem real_used) plus what its processes touch (RSS sum)
+kn=${counts%% *}
+kshm() { kamcmd -s "unix:$B/kam/run/kamailio_ctl" core.shmmem 2>/dev/null |
+	awk '$1 == "real_used:" { print int($2 / 1024) }'; }
+sleep 1
+kshm0=$(kshm) krss0=$(b_rss_tree_kib "$(b_pid kam)")
+b_start khold "$SIP_LOAD" -m hold -t tls -d "$K:5061" -B "$U" -S 16 \
+	-c "$kn" -w 64 -D "$hold" -k "$ka" -C "$B/pki/beta.pem" -K "$B/pki/beta.key"
+if b_wait_grep "$B/khold.log" HOLDING 150; then
+	sleep $(( hold / 2 ))
+	kshm1=$(kshm) krss1=$(b_rss_tree_kib "$(b_pid kam)")
+	b_wait_grep "$B/khold.log" '^alive ' $((hold + 30)) || true
+	KEST=$(b_kv "$B/khold.log" established)
+	KALIVE=$(b_kv "$B/khold.log" alive)
+	KPER=$(awk -v a="$kshm1" -v b="$kshm0" -v n="$KEST" \
+		'BEGIN { printf "%.1f", n ? (a - b) / n : 0 }')
+	b_log "kamailio, $kn connections: $KEST established, $KALIVE alive; shm real_used $kshm0 -> $kshm1 KiB, RSS of its processes $krss0 -> $krss1 KiB"
+fi
+b_stop khold
 timeout $((hsdur + 30)) "$SIP_LOAD" -m hs -t tls -d "$K:5061" -B "$U" -S 16 \
 	-w 64 -D "$hsdur" -C "$B/pki/beta.pem" -K "$B/pki/beta.key" \
 	>"$B/hs_kam.out" 2>&1
@@ -68,6 +88,10 @@ for n in $counts; do
 		"$(awk -v k="${PER[$n]}" 'BEGIN { printf "%.1f", k }')" \
 		"KiB (target <= 64 at 10000)"
 done
+b_figure "kamailio_tls_held_of_$kn" "${KALIVE:-}" connections
+b_figure "kamailio_tls_shm_per_conn_at_$kn" "${KPER:-}" "KiB (shared memory real_used)"
+b_figure "connector_tls_memory_vs_kamailio_at_$kn" \
+	"$(b_ratio "${PER[$kn]}" "${KPER:-0}")" "x (ours / Kamailio's, lower is better)"
 b_figure connector_tls_handshake_rate "$hs_ours" handshakes/s
 b_figure kamailio_tls_handshake_rate "$hs_kam" handshakes/s
 b_figure connector_tls_handshakes_vs_kamailio "$(b_ratio "$hs_ours" "$hs_kam")" x

@@ -77,7 +77,9 @@ for n in 1000 10000; do
 	x=$(v connector_tls_memory_per_conn_at_$n)
 	tgt="" res=""
 	[ $n = 10000 ] && tgt="<= 64" res=$(met "$x" "<=" 64)
-	row "(5) connector memory per TLS connection at $n (KiB)" "$x" "" "" "$tgt" "$res"
+	k=$(v kamailio_tls_shm_per_conn_at_$n)
+	row "(5) connector memory per TLS connection at $n (KiB; Kamailio: its shared memory)" "$x" "$k" \
+		"$(ratio "$x" "$k")" "$tgt" "$res"
 done
 x=$(v connector_tls_handshake_rate) k=$(v kamailio_tls_handshake_rate)
 row "(5) new TLS handshakes (per s)" "$x" "$k" "$(ratio "$x" "$k")" "" ""
