@@ -5,9 +5,10 @@
 # and the partner's IP trust (403) and the gateway's CommunityTrustedIps
 # would refuse the connector.  The connector binds its outgoing SIP to its
 # CommunityConnector IP and its link to source = of its settings.
-# Only the gateway still runs under the shim (FED_SHIM_FOR in
-# tests/lib/federation.sh, until gateway/vp_gateway.c binds its VP
-# connection); once that is emptied this test runs with no shim at all.
+# Only the gateway still runs under the shim by default (FED_SHIM_FOR in
+# tests/lib/federation.sh; FED_SHIM_FOR= make check TESTS=... runs it with
+# none, the gateway using its SourceAddress); every daemon not listed
+# there is checked to run without LD_PRELOAD.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/lib/federation.sh"
@@ -20,12 +21,15 @@ fed_setup || { t_fail "set-up"; t_done; exit; }
 fed_up && t_pass "both communities come up, connectors without the shim" ||
 	{ t_fail "both communities come up, connectors without the shim"; t_done; exit; }
 for c in alpha beta; do
-	if tr '\0' '\n' <"/proc/$(fed_pid "$c-connector")/environ" |
-	    grep -q '^LD_PRELOAD='; then
-		t_fail "$c's connector runs without LD_PRELOAD"
-	else
-		t_pass "$c's connector runs without LD_PRELOAD"
-	fi
+	for r in connector gateway community; do
+		[[ " $FED_SHIM_FOR " == *" $r "* ]] && continue
+		if tr '\0' '\n' <"/proc/$(fed_pid "$c-$r")/environ" |
+		    grep -q '^LD_PRELOAD='; then
+			t_fail "$c's $r runs without LD_PRELOAD"
+		else
+			t_pass "$c's $r runs without LD_PRELOAD"
+		fi
+	done
 	# the link comes from the connector's source = (CommunityTrustedIps)
 	t_expect "$c's gateway sees the link from $c's connector address" \
 		"$FED_DIR/$c-gateway.log" \

@@ -6,9 +6,10 @@
  * without binding the socket (gateway/vp_gateway.c), so on a multi-homed
  * host -- and on loopback, where every 127.x destination is reached from
  * 127.0.0.1 -- stcommunity sees whatever address the routing table picks,
- * not the gateway's, and its CommunityTrustedIps check refuses it.  Until
- * the gateway binds that socket itself, tests/lib/federation.sh runs the
- * gateway (and only it: FED_SHIM_FOR) with this shim.  stsipconnector and
+ * not the gateway's, and its CommunityTrustedIps check refuses it.  The
+ * gateway now has SourceAddress for that (849ea6b); until the lead drops
+ * it, tests/lib/federation.sh still runs the gateway (and only it:
+ * FED_SHIM_FOR) with this shim.  stsipconnector and
  * stconfig diagnose bind their own sources (the CommunityConnector IP,
  * source = in stsipconnector.conf) and Kamailio has tcp_source_ipv4, so
  * none of them needs it any more.  It changes nothing else: no data is

@@ -25,9 +25,10 @@
 #
 # Outgoing connections leave from each daemon's own address: the
 # connector binds them itself (SIP to its CommunityConnector IP, the link
-# to source = in its settings); the gateway still goes through the
-# LD_PRELOAD shim tests/demo/fed_bindsrc.c (see FED_SHIM_FOR below);
-# FED_BIND_SRC=0 turns the shim off.
+# to source = in its settings), the gateway too (SourceAddress), but by
+# default the gateway still also runs under the LD_PRELOAD shim
+# tests/demo/fed_bindsrc.c (see FED_SHIM_FOR below); FED_BIND_SRC=0
+# turns the shim off.
 #
 # Needs: tls.sh sourced, top_srcdir/top_builddir set.  Under the test
 # harness (common.sh) every process is also put in T_PIDS.
@@ -47,11 +48,11 @@ FED_LINK_PORT=5070
 declare -A FED_FD
 # The daemons (fed_spawn NAME's last dash-part) that still run under the
 # source-address shim.  Only the gateway: its outgoing VP connection to
-# stcommunity (gateway/vp_gateway.c) does not bind a source address yet,
-# and stcommunity's CommunityTrustedIps check must see the gateway's
-# address.  Once vp_gateway.c binds, set this to "" (and nothing else
-# needs the shim).
-FED_SHIM_FOR="gateway"
+# stcommunity must come from the gateway's address (CommunityTrustedIps).
+# Its SourceAddress setting (849ea6b) does that and gateway.conf below
+# sets it, so this can become "" (no shim at all) once the lead has
+# checked it; FED_SHIM_FOR= in the environment tries that now.
+FED_SHIM_FOR=${FED_SHIM_FOR-gateway}
 
 fed_bin() {
 	FED_STCOMMUNITY=$top_builddir/community/stcommunity
@@ -152,6 +153,7 @@ EOF
 GatewayName = $c-gateway
 LinkListen = $(fed_var "$c" GW)
 LinkPort = $FED_LINK_PORT
+SourceAddress = $(fed_var "$c" GW)
 TLSCert = $p/$c-gateway.pem
 TLSKey = $p/$c-gateway.key
 TLSCA = $p/ca.pem
