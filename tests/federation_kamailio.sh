@@ -42,7 +42,7 @@ fi
 fed_up alpha || { t_fail "alpha comes up"; t_done; exit; }
 # Kamailio's outgoing TCP/TLS connections leave from its own address (as
 # on its own host), not 127.0.0.1: tcp_source_ipv4 in its configuration
-# (tests/peers/kamailio/kamailio.cfg) does it, no shim.
+# (tests/peers/kamailio/kamailio.cfg) does it.
 t_kamailio_start "$KAM" gamma.example "$NEXTHOP" "$KAM_TLS" ||
 	{ t_fail "kamailio starts"; t_done; exit; }
 t_pass "Kamailio serves gamma.example, next hop alpha's connector"

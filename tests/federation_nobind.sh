@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
-# The demo's two communities with stsipconnector and stconfig diagnose
-# run without the source-address shim tests/demo/fed_bindsrc.c: on
-# loopback (as on any multi-homed host) the kernel would pick 127.0.0.1,
-# and the partner's IP trust (403) and the gateway's CommunityTrustedIps
-# would refuse the connector.  The connector binds its outgoing SIP to its
-# CommunityConnector IP and its link to source = of its settings.
-# Only the gateway still runs under the shim by default (FED_SHIM_FOR in
-# tests/lib/federation.sh; FED_SHIM_FOR= make check TESTS=... runs it with
-# none, the gateway using its SourceAddress); every daemon not listed
-# there is checked to run without LD_PRELOAD.
+# Every daemon chooses its own source address: on loopback (as on any
+# multi-homed host) the kernel would pick 127.0.0.1, and the partner's IP
+# trust (403), the gateway's and the community server's CommunityTrustedIps
+# would refuse the connections.  The connector binds its outgoing SIP to
+# its CommunityConnector IP and its link to source = of its settings; the
+# gateway binds to its SourceAddress; stconfig diagnose speaks from the
+# connector's address.  Nothing runs under LD_PRELOAD.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/lib/federation.sh"
@@ -18,11 +15,10 @@ for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"; do
 done
 fed_init "$T" "$T_NET"
 fed_setup || { t_fail "set-up"; t_done; exit; }
-fed_up && t_pass "both communities come up, connectors without the shim" ||
-	{ t_fail "both communities come up, connectors without the shim"; t_done; exit; }
+fed_up && t_pass "both communities come up, each daemon binding its own source" ||
+	{ t_fail "both communities come up, each daemon binding its own source"; t_done; exit; }
 for c in alpha beta; do
 	for r in connector gateway community; do
-		[[ " $FED_SHIM_FOR " == *" $r "* ]] && continue
 		if tr '\0' '\n' <"/proc/$(fed_pid "$c-$r")/environ" |
 		    grep -q '^LD_PRELOAD='; then
 			t_fail "$c's $r runs without LD_PRELOAD"
@@ -49,7 +45,7 @@ t_expect_not "no IP-trust refusal at alpha" "$FED_DIR/alpha-connector.log" \
 	'trust: 403'
 t_expect_not "no IP-trust refusal at beta" "$FED_DIR/beta-connector.log" \
 	'trust: 403'
-# stconfig diagnose speaks from the same address, no shim either
+# stconfig diagnose speaks from the connector's address
 "$STCONFIG" -d "$FED_DIR/alpha/conf" diagnose -f "$FED_DIR/alpha/connector.conf" \
 	beta >"$T/diag.out" 2>&1 && t_pass "stconfig diagnose beta passes" ||
 	{ t_fail "stconfig diagnose beta passes"; cat "$T/diag.out" >&2; }

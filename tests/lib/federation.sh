@@ -23,12 +23,12 @@
 #   fed_stop_all            stop everything this set-up started
 #   fed_topology FILE       write the topology.env contract
 #
-# Outgoing connections leave from each daemon's own address: the
-# connector binds them itself (SIP to its CommunityConnector IP, the link
-# to source = in its settings), the gateway too (SourceAddress), but by
-# default the gateway still also runs under the LD_PRELOAD shim
-# tests/demo/fed_bindsrc.c (see FED_SHIM_FOR below); FED_BIND_SRC=0
-# turns the shim off.
+# Outgoing connections leave from each daemon's own address, which the
+# daemons choose themselves: the connector binds its SIP to its
+# CommunityConnector IP and its link to source = in its settings, the
+# gateway its VP and LDAP connections to SourceAddress.  On loopback, as
+# on any multi-homed host, the kernel would otherwise pick 127.0.0.1 and
+# the IP-trust checks would refuse them.
 #
 # Needs: tls.sh sourced, top_srcdir/top_builddir set.  Under the test
 # harness (common.sh) every process is also put in T_PIDS.
@@ -46,13 +46,6 @@ FED_SIP_PORT=5060
 FED_TLS_PORT=5061
 FED_LINK_PORT=5070
 declare -A FED_FD
-# The daemons (fed_spawn NAME's last dash-part) that still run under the
-# source-address shim.  Only the gateway: its outgoing VP connection to
-# stcommunity must come from the gateway's address (CommunityTrustedIps).
-# Its SourceAddress setting (849ea6b) does that and gateway.conf below
-# sets it, so this can become "" (no shim at all) once the lead has
-# checked it; FED_SHIM_FOR= in the environment tries that now.
-FED_SHIM_FOR=${FED_SHIM_FOR-gateway}
 
 fed_bin() {
 	FED_STCOMMUNITY=$top_builddir/community/stcommunity
@@ -79,17 +72,6 @@ fed_init() {
 	FED_DIR=$(cd "$FED_DIR" && pwd)
 	# the connectors drop to "nobody" and must reach their runtime dirs
 	chmod 711 "$FED_DIR"
-}
-
-# The shim that makes outgoing TCP connections leave from the process's
-# own address (tests/demo/fed_bindsrc.c says why).
-fed_shim() {
-	FED_SHIM=$FED_DIR/fed_bindsrc.so
-	[ -f "$FED_SHIM" ] && return 0
-	${CC:-cc} -shared -fPIC -O2 -o "$FED_SHIM" \
-		"$top_srcdir/tests/demo/fed_bindsrc.c" -ldl || {
-		fed_log "cannot build the source-address shim"; return 1; }
-	chmod 755 "$FED_SHIM"
 }
 
 fed_pki() {
@@ -181,7 +163,6 @@ EOF
 
 fed_setup() {
 	local c
-	fed_shim || return 1
 	fed_pki || return 1
 	for c in $FED_COMMUNITIES; do
 		mkdir -p "$FED_DIR/$c"
@@ -192,20 +173,11 @@ fed_setup() {
 }
 
 # fed_spawn NAME SRCADDR CMD...: a daemon in the background, log in
-# $FED_DIR/NAME.log; when NAME's role is in FED_SHIM_FOR, its outgoing
-# TCP connections leave from SRCADDR through the shim (the others bind
-# their own sources).
+# $FED_DIR/NAME.log.  SRCADDR is the address it speaks from (set in its
+# own settings; kept here for the callers' sake).
 fed_spawn() {
 	local name=$1 src=$2; shift 2
-	# FED_BIND_SRC=0 runs without the shim (to see the daemons' own choice)
-	if [ -n "$src" ] && [ "${FED_BIND_SRC:-1}" != 0 ] &&
-	    [[ " $FED_SHIM_FOR " == *" ${name##*-} "* ]]; then
-		env LD_PRELOAD="$FED_SHIM" STSIP_BIND_SRC="$src" \
-		    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-		    "$@" >"$FED_DIR/$name.log" 2>&1 </dev/null &
-	else
-		"$@" >"$FED_DIR/$name.log" 2>&1 </dev/null &
-	fi
+	"$@" >"$FED_DIR/$name.log" 2>&1 </dev/null &
 	local pid=$!
 	echo "$pid" >"$FED_DIR/run/$name.pid"
 	echo "$name" >>"$FED_DIR/run/order"
