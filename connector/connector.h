@@ -90,6 +90,8 @@ struct dns_target {
 struct dns_set {
 	time_t		 expires;	/* the shortest TTL of the answers used */
 	int		 err;		/* 0, or a short reason in text */
+#define DNS_ERR_TEMP	2		/* err: no answer (SERVFAIL, timeout,
+					 * local fault), not "no such name" */
 	char		 text[256];	/* the addresses, for log lines */
 	struct dns_target t[CONN_MAX_ADDRS];
 	size_t		 n;
@@ -121,6 +123,7 @@ struct connector {
 	struct link_client	*link;
 	struct trust_cache	*trust_cache;	/* answer sets by host */
 	int			 privdropped;
+	unsigned long		 nofile;	/* RLIMIT_NOFILE (soft) */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 };
 
@@ -237,7 +240,8 @@ typedef void (*trust_cb)(struct connector *, struct sipmsg *, int ok,
 /* Checks an inbound request's source against its From domain's community
  * (and, when that community's document has VerifyCertificate, that it came
  * over TLS with a certificate for the domain); calls cb (later, from the
- * loop) with ok, or code 403 and a reason phrase (NULL: the usual one). */
+ * loop) with ok, or code 403 and a reason phrase (NULL: the usual one),
+ * or 503 when DNS had no answer (a passing fault: Retry-After). */
 void	 trust_check(struct connector *, struct sipmsg *, trust_cb);
 void	 trust_cache_free(struct connector *);
 
@@ -303,6 +307,8 @@ int	 addr_port(const struct sockaddr *);
 int	 conn_source_addr(const char *ip, int family,
 	    struct sockaddr_storage *, socklen_t *);
 double	 now_f(void);
+/* Raises the soft RLIMIT_NOFILE to the hard one; returns the soft limit. */
+unsigned long conn_raise_nofile(void);
 char	*xstrdup(const char *);
 void	 random_token(char *buf, size_t len);
 

@@ -178,6 +178,8 @@ main(int argc, char *argv[])
 	if (!c.foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
+	c.nofile = conn_raise_nofile();
+	log_info("descriptor limit (RLIMIT_NOFILE): %lu", c.nofile);
 	sip_parse_init();
 	if ((c.base = event_base_new()) == NULL)
 		fatalx("event_base_new");

@@ -105,8 +105,11 @@ trusted_cb(struct connector *c, struct sipmsg *m, int ok,
 	int port, edited = 0;
 
 	if (!ok) {
+		if (code == 503)
+			retry_after(c, extra, sizeof(extra));
 		reply_txn(c, m, code, reason != NULL ? reason : code == 403 ?
-		    "Forbidden" : sip_reason_phrase(code), NULL);
+		    "Forbidden" : sip_reason_phrase(code), code == 503 ?
+		    extra : NULL);
 		goto out;
 	}
 	if (!link_up(c)) {

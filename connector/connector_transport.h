@@ -22,6 +22,13 @@ struct transport {
 	size_t		 nconns;
 	uint32_t	 next_id;
 	struct event	*tick;		/* keepalive and idle sweep */
+	/* descriptor exhaustion: listeners paused, resumed by a timer or
+	 * when a stream closes; one log line a minute at most */
+	struct event	*resume_ev;
+	int		 paused;
+	size_t		 ninbound;	/* inbound streams open */
+	time_t		 fdlog, caplog;
+	unsigned long	 pauses, capped;	/* since the last line */
 };
 
 int	tp_make_addr(const char *ip, int port, struct sockaddr_storage *,

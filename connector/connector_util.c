@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -145,4 +146,27 @@ random_token(char *buf, size_t len)
 	for (i = 0; i < n; i++)
 		buf[i] = al[r[i] % (sizeof(al) - 1)];
 	buf[n] = '\0';
+}
+
+unsigned long
+conn_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE");
+		return 1024;
+	}
+	/* every stream costs a descriptor: a low soft limit (1024 is
+	 * common) would cap the connections long before memory does */
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("setrlimit RLIMIT_NOFILE");
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576)
+		rl.rlim_cur = 1048576;
+	return (unsigned long)rl.rlim_cur;
 }

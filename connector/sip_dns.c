@@ -33,6 +33,7 @@ struct dns_entry {
 	int		 type;
 	time_t		 expires;
 	int		 pending;	/* query in flight */
+	int		 failed;	/* no answer: SERVFAIL, timeout, local */
 	size_t		 n;
 	union {
 		struct sockaddr_storage addr[MAX_RECORDS];
@@ -77,6 +78,7 @@ struct resolve {
 	size_t		 naddr;
 	struct dns_set	 set;
 	time_t		 min_expires;
+	int		 tempfail;	/* a lookup it needed got no answer */
 	struct event	*done;
 };
 
@@ -245,6 +247,12 @@ entry_answer_cb(void *arg, int err, struct ub_result *r)
 
 	e->pending = 0;
 	e->n = 0;
+	/*
+	 * Only an answer (NOERROR or NXDOMAIN) says what the name has; a
+	 * SERVFAIL, a timeout or a local error (no descriptor for a socket)
+	 * says nothing about it, and callers must not treat it as "none".
+	 */
+	e->failed = err != 0 || r == NULL || (r->rcode != 0 && r->rcode != 3);
 	if (err != 0)
 		log_warnx("dns: %s: %s", e->name, ub_strerror(err));
 	else {
@@ -408,7 +416,11 @@ resolve_collect(struct resolve *rs)
 		for (j = 0; rs->addr[i] != NULL && j < rs->addr[i]->n; j++)
 			set_add(rs, (struct sockaddr *)&rs->addr[i]->u.addr[j],
 			    rs->addrport[i], rs->addrtp[i]);
-	if (rs->set.n == 0) {
+	if (rs->set.n == 0 && rs->tempfail) {
+		rs->set.err = DNS_ERR_TEMP;
+		snprintf(rs->set.text, sizeof(rs->set.text), "no answer: "
+		    "lookup failed (temporary)");
+	} else if (rs->set.n == 0) {
 		rs->set.err = 1;
 		snprintf(rs->set.text, sizeof(rs->set.text), "no address");
 	}
@@ -431,6 +443,8 @@ addr_answer_cb(struct dns_entry *e, void *arg)
 	struct resolve *rs = arg;
 
 	note_expiry(rs, e);
+	if (e->failed)
+		rs->tempfail = 1;
 	if (--rs->pending == 0)
 		resolve_collect(rs);
 }
@@ -516,6 +530,8 @@ srv_answer_cb(struct dns_entry *e, void *arg)
 	memcpy(rs->srv[sw->idx], e->u.srv, e->n * sizeof(e->u.srv[0]));
 	rs->nsrv[sw->idx] = e->n;
 	note_expiry(rs, e);
+	if (e->failed)
+		rs->tempfail = 1;
 	free(sw);
 	if (--rs->pending == 0)
 		resolve_phase2(rs);

@@ -22,6 +22,8 @@
 #define CONNECT_MS	5000
 #define KEEPALIVE_SECS	30	/* CRLFCRLF on our idle outbound streams */
 #define IDLE_SECS	300	/* close streams idle this long */
+#define RESUME_MS	200	/* listeners paused on EMFILE this long */
+#define FD_LOG_EVERY	60
 
 struct sconn {
 	struct sconn	*next;
@@ -51,6 +53,73 @@ conn_by_id(struct transport *tp, uint32_t id)
 	return NULL;
 }
 
+/*
+ * Descriptors kept back from inbound streams: the resolver's sockets, the
+ * link, outbound streams and files must still open when a flood holds
+ * every stream it can (else the trust check's DNS fails for the partner).
+ */
+static size_t
+inbound_max(struct connector *c)
+{
+	unsigned long lim = c->nofile ? c->nofile : 1024, reserve;
+
+	reserve = lim >= 1024 ? 128 : lim / 4;
+	return (size_t)(lim - reserve);
+}
+
+static void
+listen_resume(struct connector *c)
+{
+	struct transport *tp = c->tp;
+
+	tp->paused = 0;
+	if (tp->resume_ev != NULL)
+		evtimer_del(tp->resume_ev);
+	if (tp->tcp_ev != NULL)
+		event_add(tp->tcp_ev, NULL);
+	if (tp->tls_ev != NULL)
+		event_add(tp->tls_ev, NULL);
+}
+
+static void
+resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	listen_resume(arg);
+}
+
+/*
+ * Out of descriptors (EMFILE/ENFILE): the pending connection stays in the
+ * backlog and the listener stays readable, so an armed listener would be
+ * called again at once, for ever.  Every stream listener is paused until a
+ * stream closes or a short timer runs out.
+ */
+static void
+listen_pause(struct connector *c, int err)
+{
+	struct transport *tp = c->tp;
+	struct timeval tv = { 0, RESUME_MS * 1000 };
+	time_t now = time(NULL);
+
+	if (tp->tcp_ev != NULL)
+		event_del(tp->tcp_ev);
+	if (tp->tls_ev != NULL)
+		event_del(tp->tls_ev);
+	if (tp->resume_ev == NULL &&
+	    (tp->resume_ev = evtimer_new(c->base, resume_cb, c)) == NULL)
+		fatalx("evtimer_new");
+	evtimer_add(tp->resume_ev, &tv);
+	tp->paused = 1;
+	tp->pauses++;
+	if (tp->fdlog != 0 && now - tp->fdlog < FD_LOG_EVERY)
+		return;
+	log_warnx("transport: out of file descriptors (%s; limit %lu, %zu "
+	    "streams open): new connections wait in the backlog "
+	    "(%lu pauses of %d ms)", strerror(err), c->nofile, tp->nconns,
+	    tp->pauses, RESUME_MS);
+	tp->fdlog = now;
+	tp->pauses = 0;
+}
+
 static void
 conn_free(struct connector *c, struct sconn *k, const char *why)
 {
@@ -73,6 +142,8 @@ conn_free(struct connector *c, struct sconn *k, const char *why)
 		    addr_port_str((struct sockaddr *)&k->peer, a, sizeof(a)),
 		    why);
 	if (!outbound) {
+		if (tp->ninbound > 0)
+			tp->ninbound--;
 		if (k->handshaking)
 			flood_handshake_end(c->flood,
 			    (struct sockaddr *)&k->peer);
@@ -80,6 +151,9 @@ conn_free(struct connector *c, struct sconn *k, const char *why)
 	}
 	tls_stream_free(k->s);
 	free(k);
+	/* a descriptor came back: take the waiting connections now */
+	if (tp->paused)
+		listen_resume(c);
 	txn_flow_closed(c, id);
 }
 
@@ -297,8 +371,29 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EMFILE || errno == ENFILE)
-				log_warn("transport: accept");
+				listen_pause(c, errno);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				log_debug("transport: accept: %s",
+				    strerror(errno));
 			return;
+		}
+		if (c->tp->ninbound >= inbound_max(c)) {
+			/* the reserve is not for inbound streams */
+			close(fd);
+			c->tp->capped++;
+			if (c->tp->caplog == 0 ||
+			    now - c->tp->caplog >= FD_LOG_EVERY) {
+				log_warnx("transport: %zu inbound streams, "
+				    "the most the descriptor limit (%lu) "
+				    "leaves room for: new ones are closed "
+				    "(%lu closed)", c->tp->ninbound,
+				    c->nofile, c->tp->capped);
+				c->tp->caplog = now;
+				c->tp->capped = 0;
+			}
+			sl = sizeof(ss);
+			continue;
 		}
 		if (flood_conn_open(c->flood, (struct sockaddr *)&ss, now) !=
 		    0) {
@@ -327,6 +422,7 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 			continue;
 		}
 		conn_link(c, k);
+		c->tp->ninbound++;
 		sl = sizeof(ss);
 	}
 }
@@ -398,6 +494,9 @@ transport_stream_setup(struct connector *c, const char *ip, int port,
 	if (tp->tls_ev != NULL)
 		event_free(tp->tls_ev);
 	tp->tcp_ev = tp->tls_ev = NULL;
+	tp->paused = 0;
+	if (tp->resume_ev != NULL)
+		evtimer_del(tp->resume_ev);
 	if (tp->tcp_fd != -1)
 		close(tp->tcp_fd);
 	if (tp->tls_fd != -1)
@@ -432,7 +531,10 @@ transport_stream_free(struct connector *c)
 		event_free(tp->tls_ev);
 	if (tp->tick != NULL)
 		event_free(tp->tick);
-	tp->tcp_ev = tp->tls_ev = tp->tick = NULL;
+	if (tp->resume_ev != NULL)
+		event_free(tp->resume_ev);
+	tp->tcp_ev = tp->tls_ev = tp->tick = tp->resume_ev = NULL;
+	tp->paused = 0;
 	if (tp->tcp_fd != -1)
 		close(tp->tcp_fd);
 	if (tp->tls_fd != -1)

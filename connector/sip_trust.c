@@ -115,6 +115,20 @@ trust_decide(struct trust_wait *tw, const struct dns_set *set)
 			free(tw);
 			return;
 		}
+	if (set->err == DNS_ERR_TEMP) {
+		/*
+		 * The resolver had no answer (SERVFAIL, a timeout, or no
+		 * descriptor left here): a passing local fault, so the peer
+		 * is asked to try again, not told it is not trusted.
+		 */
+		log_info("trust: 503 for %s from %s: DNS lookup of the SIP "
+		    "proxy of community %s failed (%s)", tw->domain,
+		    addr_str((struct sockaddr *)&m->src, src, sizeof(src)),
+		    tw->community, set->text);
+		tw->cb(tw->c, m, 0, NULL, 503, NULL);
+		free(tw);
+		return;
+	}
 	snprintf(why, sizeof(why), "source address is not the SIP proxy "
 	    "of community %s (DNS gave: %s)", tw->community, set->text);
 	trust_refuse(tw->c, m, tw->cb, tw->domain, why, NULL);
