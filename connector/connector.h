@@ -287,6 +287,12 @@ int	 flood_handshake_begin(struct flood *, const struct sockaddr *,
 	    time_t now);
 void	 flood_handshake_end(struct flood *, const struct sockaddr *);
 void	 flood_expire(struct flood *, time_t now);
+/* May a refusal be logged?  1: yes (*suppressed: lines of this reason
+ * about this address left out since the last), 0: no.  The first line of
+ * a reason for an address is always logged, then one a minute; reason is
+ * the start of the line (its first 95 bytes tell reasons apart). */
+int	 flood_log_allow(struct flood *, const struct sockaddr *,
+	    const char *reason, time_t now, unsigned long *suppressed);
 
 /* link_client.c */
 struct link_client *link_client_new(struct connector *);

@@ -162,11 +162,23 @@ out:
 	sipmsg_free(m);
 }
 
+/* The tail of a throttled log line: how many like it were left out. */
+static const char *
+more_text(unsigned long n, char *buf, size_t len)
+{
+	if (n == 0)
+		return "";
+	snprintf(buf, len, " (and %lu more in the last minute, not logged)",
+	    n);
+	return buf;
+}
+
 void
 relay_inbound(struct connector *c, struct sipmsg *m)
 {
 	struct sip_verdict v;
-	char a[64], extra[64];
+	char a[64], extra[64], key[96], more[64];
+	unsigned long n;
 
 	if (flood_request(c->flood, (struct sockaddr *)&m->src, time(NULL),
 	    now_f()) != 0) {
@@ -178,15 +190,24 @@ relay_inbound(struct connector *c, struct sipmsg *m)
 	}
 	sip_parse_inbound(c, m, &v);
 	if (v.drop) {
-		if (v.why[0] != '\0')
-			log_info("sip: dropped a message from %s: %s",
-			    addr_port_str((struct sockaddr *)&m->src, a,
-			    sizeof(a)), v.why);
+		if (v.why[0] != '\0') {
+			snprintf(key, sizeof(key), "sip: dropped: %.80s", v.why);
+			if (flood_log_allow(c->flood,
+			    (struct sockaddr *)&m->src, key, time(NULL), &n))
+				log_info("sip: dropped a message from %s: "
+				    "%s%s", addr_port_str((struct sockaddr *)
+				    &m->src, a, sizeof(a)), v.why,
+				    more_text(n, more, sizeof(more)));
+		}
 		goto drop;
 	}
 	if (v.code != 0) {
-		log_info("sip: %d %s to %s", v.code, v.reason,
-		    addr_port_str((struct sockaddr *)&m->src, a, sizeof(a)));
+		snprintf(key, sizeof(key), "sip: %d %.80s", v.code, v.reason);
+		if (flood_log_allow(c->flood, (struct sockaddr *)&m->src, key,
+		    time(NULL), &n))
+			log_info("sip: %d %s to %s%s", v.code, v.reason,
+			    addr_port_str((struct sockaddr *)&m->src, a,
+			    sizeof(a)), more_text(n, more, sizeof(more)));
 		transport_reply(c, m, v.code, v.reason, v.extra[0] ? v.extra :
 		    NULL);
 		goto drop;

@@ -90,10 +90,20 @@ static void
 trust_refuse(struct connector *c, struct sipmsg *m, trust_cb cb,
     const char *domain, const char *why, const char *reason)
 {
-	char src[INET6_ADDRSTRLEN + 8];
+	char src[INET6_ADDRSTRLEN + 8], key[96], more[64] = "";
+	unsigned long n;
 
-	log_info("trust: 403 for %s from %s: %s", domain ? domain : "(none)",
-	    addr_str((struct sockaddr *)&m->src, src, sizeof(src)), why);
+	/* keyed without the domain: a flooder could vary it at no cost */
+	snprintf(key, sizeof(key), "trust: 403: %.83s", why);
+	if (flood_log_allow(c->flood, (struct sockaddr *)&m->src, key,
+	    time(NULL), &n)) {
+		if (n > 0)
+			snprintf(more, sizeof(more), " (and %lu more in the "
+			    "last minute, not logged)", n);
+		log_info("trust: 403 for %s from %s: %s%s", domain ? domain :
+		    "(none)", addr_str((struct sockaddr *)&m->src, src,
+		    sizeof(src)), why, more);
+	}
 	cb(c, m, 0, NULL, 403, reason);
 }
 
@@ -121,10 +131,16 @@ trust_decide(struct trust_wait *tw, const struct dns_set *set)
 		 * descriptor left here): a passing local fault, so the peer
 		 * is asked to try again, not told it is not trusted.
 		 */
-		log_info("trust: 503 for %s from %s: DNS lookup of the SIP "
-		    "proxy of community %s failed (%s)", tw->domain,
-		    addr_str((struct sockaddr *)&m->src, src, sizeof(src)),
-		    tw->community, set->text);
+		unsigned long n;
+
+		if (flood_log_allow(tw->c->flood, (struct sockaddr *)&m->src,
+		    "trust: 503: DNS lookup failed", time(NULL), &n))
+			log_info("trust: 503 for %s from %s: DNS lookup of the "
+			    "SIP proxy of community %s failed (%s)%s",
+			    tw->domain, addr_str((struct sockaddr *)&m->src,
+			    src, sizeof(src)), tw->community, set->text,
+			    n > 0 ? " (and more in the last minute, not "
+			    "logged)" : "");
 		tw->cb(tw->c, m, 0, NULL, 503, NULL);
 		free(tw);
 		return;
