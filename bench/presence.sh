@@ -135,7 +135,7 @@ wait_served() {
 		n=$(grep -c '^--' "$B/uas.log")
 		kill -USR1 "$(b_pid uas)"
 		b_wait_grep_n "$B/uas.log" '^--' $((n + 1))
-		ISERVED=$((ISERVED + $(b_kv "$B/uas.log" served)))
+		ISERVED=$((ISERVED + $(b_kv "$B/uas.log" distinct)))
 		[ "$ISERVED" -ge "$want" ] && return 0
 		sleep 0.2; i=$((i + 1))
 	done

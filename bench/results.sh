@@ -25,7 +25,8 @@ echo
 echo "Measured by \`bench/run\` (\`./quickstart bench\`), every figure of a row in"
 echo "the same run on the same machine: ${machine:-unknown}; SIPp, Kamailio and"
 echo "the stsip processes share it. Kamailio is Debian's 5.6 with the peer"
-echo "configuration of tests/peers/kamailio (4 workers, TLS module)."
+echo "configuration of tests/peers/kamailio (4 workers, TLS module, 2 GB of"
+echo "shared memory, tlsf allocator).  Figures file: $(date -u -r "$f" '+%Y-%m-%d %H:%M UTC')."
 echo
 row "measurement" "stsip" "Kamailio" "ratio" "target" "result"
 row "---" "---:" "---:" "---:" "---" "---"

@@ -98,7 +98,7 @@ struct load {
 	double		 refresh_rate, t_refresh0, t_notify0, t_notify1;
 	char		**totag;
 	/* counters */
-	size_t		 established, connfail, pongs, handshakes, served;
+	size_t		 established, connfail, pongs, handshakes, served, distinct;
 	double		 t0, t_begin;
 };
 
@@ -560,6 +560,8 @@ serve_request(struct load *l, struct conn *c, const char *msg, size_t len)
 	n += (size_t)snprintf(out + n, sizeof(out) - n,
 	    "Content-Length: 0\r\n\r\n");
 	l->served++;
+	if (notify_first(l, msg, len))	/* retransmissions count once */
+		l->distinct++;
 	note_latency(l, msg, len);
 	if (conn_write(l, c, out, n) != 0)
 		conn_close(l, c, 1);
@@ -996,8 +998,8 @@ run(struct load *l)
 			    l->duration)) {
 				qsort(l->lat, l->nlat, sizeof(*l->lat),
 				    cmp_float);
-				printf("served %zu\nstamped %zu\n", l->served,
-				    l->nlat);
+				printf("served %zu\ndistinct %zu\nstamped %zu\n",
+				    l->served, l->distinct, l->nlat);
 				printf("p50_ms %.3f\np99_ms %.3f\n", l->nlat ?
 				    l->lat[l->nlat / 2] : -1.0, l->nlat ?
 				    l->lat[(size_t)((double)l->nlat * 0.99)] :
@@ -1007,7 +1009,7 @@ run(struct load *l)
 				/* SIGUSR1: these figures, then from zero */
 				printf("--\n");
 				dump = 0;
-				l->served = l->nlat = 0;
+				l->served = l->nlat = l->distinct = 0;
 			}
 			break;
 		}
