@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -361,6 +363,10 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	char why[128];
 
 	if (what & BEV_EVENT_CONNECTED) {
+		/* Every IM and status change crosses this one session: Nagle
+		 * would batch them behind delayed ACKs (bench/outbound.sh). */
+		(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP,
+		    TCP_NODELAY, &(int){ 1 }, sizeof(int));
 		memset(&hs, 0, sizeof(hs));
 		hs.head.type = mwMessage_HANDSHAKE;
 		hs.major = 0x001e;
