@@ -68,15 +68,61 @@ set_gnutls_err(struct tls_stream *s, const char *what, int rc)
 	snprintf(s->err, sizeof(s->err), "%s: %s", what, gnutls_strerror(rc));
 }
 
+/* The certificate chain in cert with an external private key (see
+ * tls_keyproc.h); the key is the credentials' from then on. */
+static int
+ctx_set_ext_key(struct tls_ctx *c, const char *cert, gnutls_privkey_t key,
+    char *errbuf, size_t errlen)
+{
+	gnutls_pcert_st *pc;
+	unsigned int n = 16, i;
+	int rc;
+
+	if ((pc = calloc(n, sizeof(*pc))) == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		gnutls_privkey_deinit(key);
+		return -1;
+	}
+	rc = gnutls_pcert_list_import_x509_file(pc, &n, cert,
+	    GNUTLS_X509_FMT_PEM, NULL, NULL, 0);
+	if (rc < 0) {
+		snprintf(errbuf, errlen, "%s: %s", cert, gnutls_strerror(rc));
+		gnutls_privkey_deinit(key);
+		free(pc);
+		return -1;
+	}
+	/* GnuTLS checks here, with one signature, that key and cert match */
+	rc = gnutls_certificate_set_key(c->cred, NULL, 0, pc, n, key);
+	if (rc < 0) {
+		snprintf(errbuf, errlen, "%s: %s", cert, gnutls_strerror(rc));
+		for (i = 0; i < n; i++)
+			gnutls_pcert_deinit(&pc[i]);
+		gnutls_privkey_deinit(key);
+		free(pc);
+		return -1;
+	}
+	free(pc);	/* the entries were copied; their contents are owned */
+	return 0;
+}
+
 struct tls_ctx *
 tls_ctx_new(const char *cert, const char *key, const char *ca, int flags,
     char *errbuf, size_t errlen)
+{
+	return tls_ctx_new_ext(cert, key, NULL, ca, flags, errbuf, errlen);
+}
+
+struct tls_ctx *
+tls_ctx_new_ext(const char *cert, const char *key, gnutls_privkey_t extkey,
+    const char *ca, int flags, char *errbuf, size_t errlen)
 {
 	struct tls_ctx *c;
 	int rc;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(errbuf, errlen, "out of memory");
+		if (extkey != NULL)
+			gnutls_privkey_deinit(extkey);
 		return NULL;
 	}
 	c->flags = flags;
@@ -84,7 +130,12 @@ tls_ctx_new(const char *cert, const char *key, const char *ca, int flags,
 		snprintf(errbuf, errlen, "credentials: %s", gnutls_strerror(rc));
 		goto fail;
 	}
-	if (cert != NULL || key != NULL) {
+	if (extkey != NULL) {
+		rc = ctx_set_ext_key(c, cert, extkey, errbuf, errlen);
+		extkey = NULL;
+		if (rc != 0)
+			goto fail;
+	} else if (cert != NULL || key != NULL) {
 		if (cert == NULL || key == NULL) {
 			snprintf(errbuf, errlen, "certificate and key go "
 			    "together");
@@ -117,6 +168,8 @@ tls_ctx_new(const char *cert, const char *key, const char *ca, int flags,
 	}
 	return c;
 fail:
+	if (extkey != NULL)
+		gnutls_privkey_deinit(extkey);
 	tls_ctx_free(c);
 	return NULL;
 }

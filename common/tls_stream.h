@@ -32,6 +32,7 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <gnutls/abstract.h>
 
 struct event_base;
 struct evbuffer;
@@ -63,6 +64,14 @@ typedef void (*tls_stream_event_cb)(struct tls_stream *, int ev, void *arg);
  */
 struct tls_ctx	*tls_ctx_new(const char *cert, const char *key, const char *ca,
 		    int flags, char *errbuf, size_t errlen);
+/*
+ * The same with the private key held elsewhere: extkey (an external key,
+ * see tls_keyproc.h; it becomes the ctx's, also on failure) when not NULL,
+ * else the PEM file key.  cert must be given with extkey.
+ */
+struct tls_ctx	*tls_ctx_new_ext(const char *cert, const char *key,
+		    gnutls_privkey_t extkey, const char *ca, int flags,
+		    char *errbuf, size_t errlen);
 void		 tls_ctx_free(struct tls_ctx *);
 
 /*

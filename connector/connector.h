@@ -125,6 +125,7 @@ struct connector {
 	int			 privdropped;
 	unsigned long		 nofile;	/* RLIMIT_NOFILE (soft) */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
+	struct event		*ev_keyproc;	/* key process gone */
 };
 
 /* connector_config.c */

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -15,6 +17,7 @@
 #include "connector.h"
 #include "log.h"
 #include "privdrop.h"
+#include "tls_keyproc.h"
 
 #define DEFAULT_CONF	SYSCONFDIR "/stsip/stsipconnector.conf"
 
@@ -44,6 +47,50 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* An external key from the key process (NULL in -n: the files are read). */
+static gnutls_privkey_t
+keyproc_key(struct connector *c, int keyid)
+{
+	gnutls_privkey_t k;
+
+	if (c->checkonly)
+		return NULL;
+	if ((k = tls_keyproc_privkey(keyid)) == NULL)
+		exit(1);
+	return k;
+}
+
+/* The key process's socket is readable only when it went away. */
+static void
+keyproc_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	int status = 0, i;
+	pid_t pid = -1;
+	char b;
+
+	(void)ev;
+	(void)arg;
+	/* data nobody asked for: a broken key process; stop it too */
+	if (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+		(void)kill(tls_keyproc_pid(), SIGKILL);
+	/* its socket closes a moment before it can be reaped: wait up to
+	 * 1 s to say why it ended (not our child after daemon(): ECHILD) */
+	for (i = 0; i < 100; i++) {
+		pid = waitpid(tls_keyproc_pid(), &status, WNOHANG);
+		if (pid != 0)
+			break;
+		usleep(10000);
+	}
+	if (pid > 0 && WIFSIGNALED(status))
+		log_warnx("key process %ld killed by signal %d; stopping: "
+		    "no TLS private keys", (long)tls_keyproc_pid(),
+		    WTERMSIG(status));
+	else
+		log_warnx("key process %ld exited; stopping: no TLS private "
+		    "keys", (long)tls_keyproc_pid());
+	exit(1);
+}
+
 /* TLS credentials: the link's, and the external SIP side's. */
 static int
 setup_tls(struct connector *c)
@@ -52,24 +99,44 @@ setup_tls(struct connector *c)
 	const char *scert = lc->sip_cert ? lc->sip_cert : lc->cert;
 	const char *skey = lc->sip_key ? lc->sip_key : lc->key;
 	const char *sca = lc->sip_ca ? lc->sip_ca : lc->ca;
+	const char *files[2];
 	char err[512];
+	int skeyid = 0;
 
 	if (secret_file_check(lc->key) != 0 || secret_file_check(skey) != 0)
 		return -1;
-	c->link_tls = tls_ctx_new(lc->cert, lc->key, lc->ca,
-	    TLS_CTX_VERIFY_PEER, err, sizeof(err));
+	/*
+	 * Outside -n the private keys are read only by the key process,
+	 * forked here before anything touches the network; this process
+	 * gets external keys that ask it for each signature.
+	 */
+	if (!c->checkonly) {
+		files[0] = lc->key;
+		files[1] = skey;
+		if (strcmp(skey, lc->key) != 0)
+			skeyid = 1;
+		if (tls_keyproc_start(files, 1 + skeyid, geteuid() == 0 ?
+		    (lc->user ? lc->user : PRIVDROP_DEFAULT_USER) : NULL) != 0) {
+			log_warnx("%s: cannot load the TLS private keys",
+			    lc->file);
+			return -1;
+		}
+	}
+	c->link_tls = tls_ctx_new_ext(lc->cert, lc->key, keyproc_key(c, 0),
+	    lc->ca, TLS_CTX_VERIFY_PEER, err, sizeof(err));
 	if (c->link_tls == NULL) {
 		log_warnx("%s: link TLS: %s", lc->file, err);
 		return -1;
 	}
-	c->sip_tls_server = tls_ctx_new(scert, skey, sca, TLS_CTX_REQUEST_PEER,
-	    err, sizeof(err));
+	c->sip_tls_server = tls_ctx_new_ext(scert, skey, keyproc_key(c, skeyid),
+	    sca, TLS_CTX_REQUEST_PEER, err, sizeof(err));
 	if (c->sip_tls_server == NULL) {
 		log_warnx("%s: SIP TLS: %s", lc->file, err);
 		return -1;
 	}
 	/* outbound: the chain and the domain are checked per community */
-	c->sip_tls_client = tls_ctx_new(scert, skey, sca, 0, err, sizeof(err));
+	c->sip_tls_client = tls_ctx_new_ext(scert, skey, keyproc_key(c, skeyid),
+	    sca, 0, err, sizeof(err));
 	if (c->sip_tls_client == NULL) {
 		log_warnx("%s: SIP TLS: %s", lc->file, err);
 		return -1;
@@ -120,6 +187,7 @@ shutdown_all(struct connector *c)
 	tls_ctx_free(c->link_tls);
 	tls_ctx_free(c->sip_tls_server);
 	tls_ctx_free(c->sip_tls_client);
+	event_free(c->ev_keyproc);
 	event_free(c->ev_sigterm);
 	event_free(c->ev_sigint);
 	event_free(c->ev_sighup);
@@ -188,6 +256,10 @@ main(int argc, char *argv[])
 	c.flood = flood_new(c.local.req_rate, c.local.max_conns,
 	    c.local.max_handshakes);
 	c.txns = txn_table_new(&c);
+	c.ev_keyproc = event_new(c.base, tls_keyproc_fd(), EV_READ | EV_PERSIST,
+	    keyproc_cb, &c);
+	if (c.ev_keyproc == NULL || event_add(c.ev_keyproc, NULL) == -1)
+		fatalx("event_new");
 	add_signal(&c, &c.ev_sigterm, SIGTERM);
 	add_signal(&c, &c.ev_sigint, SIGINT);
 	add_signal(&c, &c.ev_sighup, SIGHUP);
