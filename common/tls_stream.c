@@ -48,6 +48,12 @@ struct tls_stream {
 	size_t			 inflight;	/* size of a send to repeat */
 	int			 reading;
 	int			 verified;
+	/* The last domain matched against the peer certificate and the
+	 * verdict: the certificate is fixed for the session (we never
+	 * renegotiate), and importing it per request was most of the
+	 * connector's CPU on TLS (bench/connector.sh). */
+	char			 match_domain[256];
+	int			 match_ok;
 	int			 busy;		/* inside a callback */
 	int			 freeing;
 	struct sockaddr_storage	 peer;
@@ -943,6 +949,9 @@ tls_stream_peer_matches_domain(struct tls_stream *s, const char *domain)
 
 	if (s->sess == NULL || s->state != ST_OPEN)
 		return 0;
+	if (s->match_domain[0] != '\0' &&
+	    strcasecmp(s->match_domain, domain) == 0)
+		return s->match_ok;
 	if ((certs = gnutls_certificate_get_peers(s->sess, &n)) == NULL ||
 	    n == 0)
 		return 0;
@@ -951,5 +960,9 @@ tls_stream_peer_matches_domain(struct tls_stream *s, const char *domain)
 	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0)
 		ok = tls_cert_matches_domain(crt, domain);
 	gnutls_x509_crt_deinit(crt);
+	if (strlen(domain) < sizeof(s->match_domain)) {
+		memcpy(s->match_domain, domain, strlen(domain) + 1);
+		s->match_ok = ok;
+	}
 	return ok;
 }
