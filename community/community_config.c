@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "privdrop.h"
 #include "community.h"
 
 enum ktype { K_STR, K_PATH, K_BOOL, K_SIZE, K_INT, K_AUTH, K_SECOND,
@@ -96,6 +97,13 @@ set_key(struct cs_settings *set, const struct key *k, const char *file,
 		return 0;
 	case K_SECRET:
 		path = path_of(file, v);
+		/* A directory password readable by others is refused, like
+		 * every secret file of ours (privdrop.h). */
+		if (secret_file_check(path) != 0) {
+			log_warnx("%s:%zu: %s: refused", file, line, k->name);
+			g_free(path);
+			return -1;
+		}
 		if (!g_file_get_contents(path, &data, NULL, &err)) {
 			log_warnx("%s:%zu: %s: %s", file, line, k->name,
 			    err->message);

@@ -3,7 +3,8 @@
 # sanitizer report (under --enable-asan a leak on the way out would turn
 # a clean error into an abort): the address already in use, an unwritable
 # TraceFile; and a users file (password hashes) that its group or everyone
-# may read is refused, at start, by -n and on SIGHUP.
+# may read is refused, at start, by -n and on SIGHUP; so is an LDAP bind
+# password file.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/community_lib.sh"
 
@@ -59,4 +60,24 @@ t_expect "... and the last good one kept" "$T/community.log" \
 	'has errors: keeping the last good one'
 chmod 600 "$T/users"
 cs_stop
+
+# The LDAP bind password is a secret too.
+printf 'secret\n' >"$T/bind.pw"
+chmod 644 "$T/bind.pw"
+CS_SETTINGS="[community]
+Auth = ldap
+StorageDir = $T/storage
+[ldap]
+URL = ldap://127.0.0.1:1
+BaseDN = dc=example
+BindDN = cn=reader,dc=example
+BindPasswordFile = $T/bind.pw"
+cs_write_conf
+run_fail "-n: world-readable LDAP bind password" \
+	"$T/bind.pw: refusing secret file: mode 0644" -n -c "$T/conf"
+t_expect "... named with its setting" "$T/err.log" "BindPasswordFile: refused" 1
+chmod 600 "$T/bind.pw"
+"$STCOMMUNITY" -n -c "$T/conf" >"$T/n.log" 2>&1 &&
+	t_pass "a 0600 bind password is accepted" ||
+	t_fail "a 0600 bind password is accepted ($(tail -2 "$T/n.log"))"
 t_done
