@@ -210,6 +210,11 @@ int	 transport_stream_send_to(struct connector *,
 	    const struct dns_target *, const char *domain, int verify_cert,
 	    const char *, size_t, uint32_t *flow_out);
 size_t	 transport_stream_count(struct connector *);
+/* Frames a TCP/TLS message from its header section (hdr: the bytes up to
+ * and including the blank line): 0 with the body length to wait for, or
+ * EBADMSG with the status and reason to answer before closing. */
+int	 sip_stream_frame(const char *hdr, size_t hlen, size_t *bodylen,
+	    int *code, const char **reason);
 int	 transport_stream_alive(struct connector *, uint32_t flow);
 
 /* sip_txn.c */

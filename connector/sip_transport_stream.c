@@ -208,6 +208,33 @@ header_content_length(const char *h, size_t len)
 	return cl;
 }
 
+int
+sip_stream_frame(const char *hdr, size_t hlen, size_t *bodylen, int *code,
+    const char **reason)
+{
+	long cl;
+
+	if (hlen > SIP_MAX_HEADER_BYTES) {
+		*code = 513;
+		*reason = "Message Too Large: header section too large";
+		return EBADMSG;
+	}
+	if ((cl = header_content_length(hdr, hlen)) < 0) {
+		*code = 400;
+		*reason = cl == -2 ?
+		    "Bad Request: conflicting Content-Length headers" :
+		    "Bad Request: malformed Content-Length";
+		return EBADMSG;
+	}
+	if (cl > SIP_MAX_BODY) {
+		*code = 413;
+		*reason = "Request Entity Too Large";
+		return EBADMSG;
+	}
+	*bodylen = (size_t)cl;
+	return 0;
+}
+
 /* Answers what cannot be framed, then closes: the stream is unusable. */
 static void
 conn_refuse(struct sconn *k, const char *raw, size_t len, int code,
@@ -232,9 +259,10 @@ conn_read_cb(struct tls_stream *s, void *arg)
 	struct evbuffer *in = tls_stream_input(s);
 	struct evbuffer_ptr ep;
 	struct sipmsg *m;
-	size_t avail, hlen;
+	size_t avail, hlen, blen;
 	unsigned char *p;
-	long cl;
+	const char *reason;
+	int code;
 
 	k->last = time(NULL);
 	while (!k->closing && (avail = evbuffer_get_length(in)) > 0) {
@@ -265,27 +293,16 @@ conn_read_cb(struct tls_stream *s, void *arg)
 		}
 		hlen = (size_t)ep.pos + 4;
 		p = evbuffer_pullup(in, (ssize_t)hlen);
-		if (hlen > SIP_MAX_HEADER_BYTES) {
-			conn_refuse(k, (char *)p, hlen, 513, "Message Too "
-			    "Large: header section too large");
+		if (sip_stream_frame((char *)p, hlen, &blen, &code,
+		    &reason) != 0) {
+			conn_refuse(k, (char *)p, hlen, code, reason);
 			return;
 		}
-		if ((cl = header_content_length((char *)p, hlen)) < 0) {
-			conn_refuse(k, (char *)p, hlen, 400, cl == -2 ?
-			    "Bad Request: conflicting Content-Length headers" :
-			    "Bad Request: malformed Content-Length");
-			return;
-		}
-		if (cl > SIP_MAX_BODY) {
-			conn_refuse(k, (char *)p, hlen, 413,
-			    "Request Entity Too Large");
-			return;
-		}
-		if (avail < hlen + (size_t)cl)
+		if (avail < hlen + blen)
 			return;		/* wait for the body */
-		p = evbuffer_pullup(in, (ssize_t)(hlen + (size_t)cl));
-		m = sipmsg_new((char *)p, hlen + (size_t)cl);
-		evbuffer_drain(in, hlen + (size_t)cl);
+		p = evbuffer_pullup(in, (ssize_t)(hlen + blen));
+		m = sipmsg_new((char *)p, hlen + blen);
+		evbuffer_drain(in, hlen + blen);
 		if (m == NULL)
 			continue;
 		m->transport = k->tp;

@@ -110,11 +110,31 @@ internal(const char *raw, size_t len)
 	sipmsg_free(m);
 }
 
+/* The TCP/TLS framing in front of the parse: the header section of the
+ * input, if it has one, must frame or be refused with an error answer. */
+static void
+frame(const char *raw, size_t len)
+{
+	const char *end, *reason = NULL;
+	size_t hlen, blen = 0;
+	int code = 0;
+
+	if ((end = memmem(raw, len, "\r\n\r\n", 4)) == NULL)
+		return;
+	hlen = (size_t)(end - raw) + 4;
+	if (sip_stream_frame(raw, hlen, &blen, &code, &reason) == 0) {
+		if (blen > SIP_MAX_BODY)
+			abort();	/* framed past the limit */
+	} else if (code < 400 || code > 599 || reason == NULL)
+		abort();	/* a refusal always says why */
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
+	frame((const char *)data + 1, size - 1);
 	if (data[0] & 1)
 		internal((const char *)data + 1, size - 1);
 	else
