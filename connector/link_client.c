@@ -132,9 +132,10 @@ config_write(struct link_client *l, struct link_config *cfg)
 	snprintf(path, sizeof(path), "%s/CommunityConnectivity.ini", dir);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) != -1) {
-		static const char stub[] = "[CommunityConnectivity]\n";
+		static const char empty_doc[] = "[CommunityConnectivity]\n";
 
-		if (write(fd, stub, sizeof(stub) - 1) != sizeof(stub) - 1)
+		if (write(fd, empty_doc, sizeof(empty_doc) - 1) !=
+		    sizeof(empty_doc) - 1)
 			log_warn("link: %s", path);
 		close(fd);
 	}
