@@ -133,7 +133,23 @@ b_rss_tree_kib() {
 }
 
 # CPU time (user + system) of a process, in clock ticks.
-b_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# b_cpu_ticks PID: CPU time of the process and every live descendant (a
+# Kamailio's work is done in its worker children, which the parent has not
+# reaped, so their time is in no field of the parent's stat).
+b_cpu_ticks() {
+	local p t=0
+	for p in $(b_tree "$1"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+# b_tree PID: the pid and those of all its descendants
+b_tree() {
+	local p
+	[ -n "$1" ] || return 0
+	echo "$1"
+	for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do b_tree "$p"; done
+}
 
 # b_cpu_snap NAME...: remember each process's CPU time; b_cpu_report
 # NAME... SECONDS: "name NN%" of one core since the snapshot.
