@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -10,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,44 +16,41 @@
 #include "connector_transport.h"
 #include "log.h"
 #include "privdrop.h"
+#include "settings.h"
 
-enum ktype { K_STR, K_FILE, K_GW, K_UINT, K_SRC };
+static int	parse_gateway(void *, char *, char *, size_t);
+static int	parse_source(void *, char *, char *, size_t);
 
-struct keydef {
-	const char	*name;
-	enum ktype	 type;
-	size_t		 off;
-	unsigned	 min, max;
+#define O(f)	offsetof(struct conn_local, f)
+#define K(name, type, f, min, max) \
+	SETTINGS_KEY(NULL, name, type, O(f), min, max)
+/* Sorted by name; strings must not be empty (min 1). */
+static const struct settings_key keys[] = {
+	K("ca",			SETTINGS_FILE, ca, 1, 0),
+	K("cert",		SETTINGS_FILE, cert, 1, 0),
+	K("dns",		SETTINGS_STR,  dns, 1, 0),
+	SETTINGS_PARSE(NULL, "gateway", parse_gateway),
+	K("key",		SETTINGS_FILE, key, 1, 0),
+	K("max_connections",	SETTINGS_UINT, max_conns, 0, 100000),
+	K("max_handshakes",	SETTINGS_UINT, max_handshakes, 0, 100000),
+	K("name",		SETTINGS_STR,  name, 1, 0),
+	K("rate",		SETTINGS_UINT, req_rate, 0, 1000000),
+	K("retry_after",	SETTINGS_UINT, retry_after, 1, 86400),
+	K("rundir",		SETTINGS_STR,  rundir, 1, 0),
+	K("sip_ca",		SETTINGS_FILE, sip_ca, 1, 0),
+	K("sip_cert",		SETTINGS_FILE, sip_cert, 1, 0),
+	K("sip_key",		SETTINGS_FILE, sip_key, 1, 0),
+	SETTINGS_PARSE(NULL, "source", parse_source),
+	K("t1",			SETTINGS_UINT, t1_ms, 10, 10000),
+	K("user",		SETTINGS_STR,  user, 1, 0),
 };
+#undef K
+#undef O
 
-#define OFF(f)	offsetof(struct conn_local, f)
-
-/* Sorted by name: looked up with bsearch. */
-static const struct keydef keys[] = {
-	{ "ca",			K_FILE, OFF(ca), 0, 0 },
-	{ "cert",		K_FILE, OFF(cert), 0, 0 },
-	{ "dns",		K_STR,  OFF(dns), 0, 0 },
-	{ "gateway",		K_GW,   0, 0, 0 },
-	{ "key",		K_FILE, OFF(key), 0, 0 },
-	{ "max_connections",	K_UINT, OFF(max_conns), 0, 100000 },
-	{ "max_handshakes",	K_UINT, OFF(max_handshakes), 0, 100000 },
-	{ "name",		K_STR,  OFF(name), 0, 0 },
-	{ "rate",		K_UINT, OFF(req_rate), 0, 1000000 },
-	{ "retry_after",	K_UINT, OFF(retry_after), 1, 86400 },
-	{ "rundir",		K_STR,  OFF(rundir), 0, 0 },
-	{ "sip_ca",		K_FILE, OFF(sip_ca), 0, 0 },
-	{ "sip_cert",		K_FILE, OFF(sip_cert), 0, 0 },
-	{ "sip_key",		K_FILE, OFF(sip_key), 0, 0 },
-	{ "source",		K_SRC,  OFF(source), 0, 0 },
-	{ "t1",			K_UINT, OFF(t1_ms), 10, 10000 },
-	{ "user",		K_STR,  OFF(user), 0, 0 },
+static const char *const sections[] = { "connector", NULL };
+static const struct settings_spec spec = {
+	sections, keys, sizeof(keys) / sizeof(keys[0]), 0
 };
-
-static int
-key_cmp(const void *k, const void *d)
-{
-	return strcasecmp(k, ((const struct keydef *)d)->name);
-}
 
 /* "addr", "addr:port", "[v6]:port", "v6" -> sockaddr; 0 / -1. */
 int
@@ -97,86 +92,47 @@ conf_parse_hostport(const char *s, int defport, struct sockaddr_storage *ss,
 	return tp_make_addr(host, (int)port, ss, len);
 }
 
-static char *
-trim(char *s)
+/* The link's source address: a specific IP, no port (the gateway's
+ * CommunityTrustedIps check sees it). */
+static int
+parse_source(void *obj, char *val, char *why, size_t whylen)
 {
-	char *e;
+	struct conn_local *lc = obj;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+	if (conn_source_addr(val, AF_INET, &lc->src, &lc->srclen) != 0 &&
+	    conn_source_addr(val, AF_INET6, &lc->src, &lc->srclen) != 0) {
+		snprintf(why, whylen, "\"%s\" is not a specific IP address "
+		    "(this host's address to dial the gateway from)", val);
+		return -1;
+	}
+	free(lc->source);
+	lc->source = xstrdup(val);
+	return 0;
 }
 
+/* One or more gateways, "addr[:port]" separated by commas or blanks. */
 static int
-set_key(struct conn_local *lc, const struct keydef *k, char *val,
-    const char *where)
+parse_gateway(void *obj, char *val, char *why, size_t whylen)
 {
-	char **sp, *tok, *save = NULL, *end;
-	unsigned long u;
+	struct conn_local *lc = obj;
+	char *tok, *save = NULL;
 
-	switch (k->type) {
-	case K_STR:
-	case K_FILE:
-		if (*val == '\0') {
-			log_warnx("%s: %s: empty value", where, k->name);
+	for (tok = strtok_r(val, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (lc->ngw >= CONN_MAX_GATEWAYS) {
+			snprintf(why, whylen, "more than %d gateways",
+			    CONN_MAX_GATEWAYS);
 			return -1;
 		}
-		if (k->type == K_FILE && access(val, R_OK) == -1) {
-			log_warnx("%s: %s: \"%s\": %s", where, k->name, val,
-			    strerror(errno));
+		if (conf_parse_hostport(tok, LINK_DEFAULT_PORT,
+		    &lc->gw[lc->ngw], &lc->gwlen[lc->ngw]) != 0) {
+			snprintf(why, whylen, "\"%s\" is not an IP "
+			    "address[:port]", tok);
 			return -1;
 		}
-		sp = (char **)((char *)lc + k->off);
-		free(*sp);
-		*sp = xstrdup(val);
-		return 0;
-	case K_UINT:
-		errno = 0;
-		u = strtoul(val, &end, 10);
-		if (errno || *end != '\0' || *val == '\0' || u < k->min ||
-		    u > k->max) {
-			log_warnx("%s: %s: \"%s\" is not a number in %u-%u",
-			    where, k->name, val, k->min, k->max);
-			return -1;
-		}
-		*(unsigned *)((char *)lc + k->off) = (unsigned)u;
-		return 0;
-	case K_SRC:
-		/* the link's source address: a specific IP, no port (the
-		 * gateway's CommunityTrustedIps check sees it) */
-		if (conn_source_addr(val, AF_INET, &lc->src,
-		    &lc->srclen) != 0 && conn_source_addr(val, AF_INET6,
-		    &lc->src, &lc->srclen) != 0) {
-			log_warnx("%s: source: \"%s\" is not a specific IP "
-			    "address (this host's address to dial the "
-			    "gateway from)", where, val);
-			return -1;
-		}
-		free(lc->source);
-		lc->source = xstrdup(val);
-		return 0;
-	case K_GW:
-		for (tok = strtok_r(val, ", \t", &save); tok != NULL;
-		    tok = strtok_r(NULL, ", \t", &save)) {
-			if (lc->ngw >= CONN_MAX_GATEWAYS) {
-				log_warnx("%s: gateway: more than %d gateways",
-				    where, CONN_MAX_GATEWAYS);
-				return -1;
-			}
-			if (conf_parse_hostport(tok, LINK_DEFAULT_PORT,
-			    &lc->gw[lc->ngw], &lc->gwlen[lc->ngw]) != 0) {
-				log_warnx("%s: gateway: \"%s\" is not an IP "
-				    "address[:port]", where, tok);
-				return -1;
-			}
-			lc->gwtext[lc->ngw++] = xstrdup(tok);
-		}
-		return 0;
+		lc->gwtext[lc->ngw++] = xstrdup(tok);
 	}
-	return -1;
+	return 0;
 }
 
 static void
@@ -193,54 +149,11 @@ local_defaults(struct conn_local *lc)
 int
 conf_local_load(struct conn_local *lc, const char *file)
 {
-	FILE *fp;
-	char line[4096], where[PATH_MAX + 32], *s, *eq, *key;
-	const struct keydef *k;
-	unsigned lineno = 0;
-	int errors = 0;
-
 	local_defaults(lc);
 	lc->file = xstrdup(file);
-	if ((fp = fopen(file, "r")) == NULL) {
-		log_warn("%s", file);
+	if (settings_read(&spec, lc, file) != 0)
 		return -1;
-	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%u", file, lineno);
-		s = trim(line);
-		if (*s == '\0' || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			if (strcasecmp(s, "[connector]") != 0) {
-				log_warnx("%s: unknown section %s (only "
-				    "[connector])", where, s);
-				errors++;
-			}
-			continue;
-		}
-		if ((eq = strchr(s, '=')) == NULL) {
-			log_warnx("%s: expected \"key = value\"", where);
-			errors++;
-			continue;
-		}
-		*eq = '\0';
-		key = trim(s);
-		k = bsearch(key, keys, sizeof(keys) / sizeof(keys[0]),
-		    sizeof(keys[0]), key_cmp);
-		if (k == NULL) {
-			log_warnx("%s: %s: unknown key (valid: ca cert dns "
-			    "gateway key max_connections max_handshakes name "
-			    "rate retry_after rundir sip_ca sip_cert sip_key "
-			    "source t1 user)", where, key);
-			errors++;
-			continue;
-		}
-		if (set_key(lc, k, trim(eq + 1), where) != 0)
-			errors++;
-	}
-	fclose(fp);
-	return errors ? -1 : conf_local_check(lc);
+	return conf_local_check(lc);
 }
 
 /* What must be there once the file and the options are read. */
@@ -280,17 +193,8 @@ conf_local_free(struct conn_local *lc)
 	size_t i;
 
 	free(lc->file);
-	free(lc->name);
-	free(lc->cert);
-	free(lc->key);
-	free(lc->ca);
-	free(lc->sip_cert);
-	free(lc->sip_key);
-	free(lc->sip_ca);
-	free(lc->dns);
+	settings_free(&spec, lc);
 	free(lc->source);
-	free(lc->user);
-	free(lc->rundir);
 	for (i = 0; i < lc->ngw; i++)
 		free(lc->gwtext[i]);
 	memset(lc, 0, sizeof(*lc));

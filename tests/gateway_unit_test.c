@@ -121,14 +121,14 @@ START_TEST(test_settings_errors)
 	fclose(f);
 	snprintf(want, sizeof(want), "%s:1: LinkPort", path);
 	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
-	snprintf(want, sizeof(want), "%s:2: Bogus: unknown setting", path);
+	snprintf(want, sizeof(want), "%s:2: Bogus: unknown key", path);
 	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
 	snprintf(want, sizeof(want), "%s:3: Trace: \"maybe\" is not a boolean",
 	    path);
 	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
-	snprintf(want, sizeof(want), "%s:4: section [other]", path);
+	snprintf(want, sizeof(want), "%s:4: unknown section [other]", path);
 	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
-	snprintf(want, sizeof(want), "%s:5: \"no equals sign\"", path);
+	snprintf(want, sizeof(want), "%s:5: expected \"key = value\"", path);
 	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "ConvertIdBackend: \"nis\"") != NULL, "%s",
 	    buf);
