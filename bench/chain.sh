@@ -12,6 +12,8 @@
 # chain_client NAME USER       stclient logged in ($B/NAME.log, commands
 #                              on the FIFO $B/NAME.in)
 
+. "$top_srcdir/tests/lib/docs.sh"
+
 C=$(b_addr 1)	# the connector
 U=$(b_addr 2)	# beta.example's proxy (the load generator or SIPp)
 S=$(b_addr 3)	# the UAS behind Kamailio
@@ -24,74 +26,21 @@ chain_setup() {
 	[ "$tp" = tls ] && port=5061
 	b_pki
 	chmod 711 "$B"			# the connector drops to nobody
-	local D=$B/docs
-	mkdir -p "$D/ExternCommunity" "$D/CommunityConnector" "$B/run" \
-		"$B/storage"
-	cat >"$D/CommunityConnectivity.ini" <<EOF
-[CommunityConnectivity]
-VPMX_HOSTNAME = $V
-VPMX_PORT = 1533
-CommunityTrustedIps = 127.0.0.0/8
-EOF
-	cat >"$D/CommunityGateway.ini" <<EOF
-[CommunityGateway]
-SupportExternalCommunities = true
-ConvertID = true
-EOF
-	cat >"$D/ExternCommunity/beta.ini" <<EOF
-[ExternCommunity]
-CommunityName = beta
-Domains = beta.example
-DNS = $U
-Port = $port
-Transport = $tp
-EOF
-	cat >"$D/CommunityConnector/conn1.ini" <<EOF
-[CommunityConnector]
-ConnectorName = conn1
-IP = $C
-Port = 5060
-TLSPort = 5061
-SupportedCommunities = beta
-EOF
+	mkdir -p "$B/run"
+	doc_partner "$B/docs" "$V" conn1 "$C" "$U" "$tp" "$port"
+	doc_community_conf "$B"
 	h=$(printf 'pw\n' | "$STCOMMUNITY" -P -r 1000)
 	awk -v n="$nusers" -v h="$h" 'BEGIN { for (i = 0; i < n; i++)
 		printf "u%05d:%s:u%05d@alpha.example:User %d\n", i, h, i, i }' \
 		>"$B/users"
-	chmod 600 "$B/users"	# password hashes: stcommunity refuses 0644
-	cat >"$B/community.conf" <<EOF
-[community]
-UsersFile = $B/users
-StorageDir = $B/storage
-EOF
-	cat >"$B/gw.conf" <<EOF
-[stsipgateway]
-LinkListen = $G
-TLSCert = $B/pki/gw.pem
-TLSKey = $B/pki/gw.key
-TLSCA = $B/pki/ca.pem
-ControlSocket = $B/gw.sock
-ConvertIdBackend = community
-SipTimeout = 8
-MaxMessageRate = 100000
-MaxSubscriptionsPerDomain = 0
-MaxSubscriptionsPerWatcher = 0
-${CHAIN_GW_EXTRA:-}
-EOF
-	cat >"$B/conn.conf" <<EOF
-[connector]
-name = conn1
-cert = $B/pki/conn.pem
-key = $B/pki/conn.key
-ca = $B/pki/ca.pem
-gateway = $G:5070
-dns = $C@5353
-rundir = $B/run
-user = nobody
-rate = 1000000
-max_connections = 100000
-max_handshakes = 100000
-EOF
+	doc_gw_conf "$B/gw.conf" "$G" "$B/pki/gw" "$B/gw.sock" \
+		ConvertIdBackend=community SipTimeout=8 MaxMessageRate=100000 \
+		MaxSubscriptionsPerDomain=0 MaxSubscriptionsPerWatcher=0
+	[ -z "${CHAIN_GW_EXTRA:-}" ] ||
+		printf '%s\n' "$CHAIN_GW_EXTRA" >>"$B/gw.conf"
+	doc_conn_conf "$B/conn.conf" conn1 "$B/pki/conn" "$G:5070" "$B/run" \
+		dns="$C@5353" user=nobody rate=1000000 max_connections=100000 \
+		max_handshakes=100000
 }
 
 # chain_start: once more if the first try fails (a loaded machine), with

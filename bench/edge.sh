@@ -8,6 +8,8 @@
 #   edge_start     the link peer and the connector; waits for the documents
 #   edge_stop
 
+. "$top_srcdir/tests/lib/docs.sh"
+
 C=$(b_addr 1)	# the connector
 U=$(b_addr 2)	# the load generator (beta.example's proxy)
 S=$(b_addr 3)	# the UAS behind Kamailio
@@ -18,45 +20,13 @@ edge_setup() {
 	b_pki
 	chmod 711 "$B"			# the connector drops to nobody
 	D=$B/docs
-	mkdir -p "$D/ExternCommunity" "$D/CommunityConnector" "$B/run"
-	cat >"$D/CommunityGateway.ini" <<EOF
-[CommunityGateway]
-SupportExternalCommunities = true
-EOF
-	cat >"$D/CommunityConnector/conn1.ini" <<EOF
-[CommunityConnector]
-ConnectorName = conn1
-IP = $C
-Port = 5060
-TLSPort = 5061
-SupportedCommunities = beta
-EOF
-	cat >"$D/ExternCommunity/beta.ini" <<EOF
-[ExternCommunity]
-CommunityName = beta
-Domains = beta.example
-DNS = $U
-Port = 5060
-Transport = udp
-EOF
+	mkdir -p "$B/run"
+	doc_partner "$D" "" conn1 "$C" "$U"
 	# Flood limits raised: one source sends everything.
-	cat >"$B/conn.conf" <<EOF
-[connector]
-name = conn1
-cert = $B/pki/conn.pem
-key = $B/pki/conn.key
-ca = $B/pki/ca.pem
-sip_cert = $B/pki/conn.pem
-sip_key = $B/pki/conn.key
-sip_ca = $B/pki/ca.pem
-gateway = $G:5070
-dns = $C@5353
-rundir = $B/run
-user = nobody
-rate = 1000000
-max_connections = 100000
-max_handshakes = 100000
-EOF
+	doc_conn_conf "$B/conn.conf" conn1 "$B/pki/conn" "$G:5070" "$B/run" \
+		sip_cert="$B/pki/conn.pem" sip_key="$B/pki/conn.key" \
+		sip_ca="$B/pki/ca.pem" dns="$C@5353" user=nobody rate=1000000 \
+		max_connections=100000 max_handshakes=100000
 }
 
 edge_start() {

@@ -13,16 +13,7 @@
 command -v python3 >/dev/null || t_skip "python3 is missing"
 SCAN="python3 $top_srcdir/tests/connector_keyproc_scan.py"
 
-CN_DNS_EXTRA="SRV:_sips._tcp.beta.example:sip.beta.example:5061:10:10"
-cn_setup
-cat >"$DOCS/ExternCommunity/beta.ini" <<EOT
-[ExternCommunity]
-CommunityName = beta
-Domains = beta.example
-Port = 5061
-Transport = tls
-VerifyCertificate = true
-EOT
+cn_setup_tls
 cn_start_peer
 # the link is TLS with certificates checked both ways
 cn_start_conn || t_fail "connector got its configuration over the TLS link"

@@ -7,12 +7,15 @@
 #   link peer (the gateway end) on $C:5070
 #
 # cn_setup           certificates, documents, dnsmasq, connector config
+# cn_setup_tls       the same with beta.example over TLS: SRV _sips._tcp,
+#                    port 5061, VerifyCertificate = true
 # cn_start_peer      start tests/connector_linkpeer (commands: cn_peer CMD)
 # cn_start_conn      start stsipconnector and wait for its config
 # cn_msg FILE METHOD RURI FROM TO [TP]  write a request template
 
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/lib/dns.sh"
+. "$top_srcdir/tests/lib/docs.sh"
 
 C=${CN_C:-$(t_addr 1)}
 B=${CN_B:-$(t_addr 2)}
@@ -82,19 +85,23 @@ EOT
 		"${CN_BREC:-A}:sip.beta.example:$B" \
 		"${CN_BREC:-A}:proxy.delta.example:$B" \
 		"${CN_BREC:-A}:gamma.example:$B" ${CN_DNS_EXTRA:-}
-	cat >"$T/conn.conf" <<EOT
-# stsipconnector test configuration
-[connector]
-name = conn1
-cert = $PKI/conn.pem
-key = $PKI/conn.key
-ca = $PKI/ca.pem
-gateway = ${CN_GW:-$(hp "$C" "$GP")}
-dns = $C@$DP
-rundir = $T/run
-user = nobody
-t1 = ${CN_T1:-100}
-${CN_CONF_EXTRA:-}
+	doc_conn_conf "$T/conn.conf" conn1 "$PKI/conn" \
+		"${CN_GW:-$(hp "$C" "$GP")}" "$T/run" dns="$C@$DP" user=nobody \
+		t1="${CN_T1:-100}"
+	[ -z "${CN_CONF_EXTRA:-}" ] ||
+		printf '%s\n' "$CN_CONF_EXTRA" >>"$T/conn.conf"
+}
+
+cn_setup_tls() {
+	CN_DNS_EXTRA="${CN_DNS_EXTRA:-} SRV:_sips._tcp.beta.example:sip.beta.example:5061:10:10"
+	cn_setup
+	cat >"$DOCS/ExternCommunity/beta.ini" <<EOT
+[ExternCommunity]
+CommunityName = beta
+Domains = beta.example
+Port = 5061
+Transport = tls
+VerifyCertificate = true
 EOT
 }
 

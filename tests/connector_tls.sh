@@ -8,16 +8,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/connector_lib.sh"
 
-CN_DNS_EXTRA="SRV:_sips._tcp.beta.example:sip.beta.example:5061:10:10"
-cn_setup
-cat >"$DOCS/ExternCommunity/beta.ini" <<EOT
-[ExternCommunity]
-CommunityName = beta
-Domains = beta.example
-Port = 5061
-Transport = tls
-VerifyCertificate = true
-EOT
+cn_setup_tls
 cn_start_peer
 cn_start_conn || t_fail "connector got its configuration"
 t_wait_tcp "$C" 5061 5

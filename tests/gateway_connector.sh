@@ -5,6 +5,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/lib/dns.sh"
+. "$top_srcdir/tests/lib/docs.sh"
 
 for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR"; do
 	[ -x "$p" ] || t_skip "$p not built"
@@ -19,66 +20,18 @@ G=$(t_addr 4)		# the gateway's link listener
 S=$top_srcdir/tests
 chmod 711 "$T"		# the connector drops to nobody
 D=$T/conf
-mkdir -p "$D/ExternCommunity" "$D/CommunityConnector" "$T/storage" "$T/run"
-cat >"$D/CommunityConnectivity.ini" <<EOF
-[CommunityConnectivity]
-VPMX_HOSTNAME = $V
-VPMX_PORT = 1533
-CommunityTrustedIps = 127.0.0.0/8
-EOF
-cat >"$D/CommunityGateway.ini" <<EOF
-[CommunityGateway]
-SupportExternalCommunities = true
-ConvertID = true
-EOF
-cat >"$D/ExternCommunity/beta.ini" <<EOF
-[ExternCommunity]
-CommunityName = beta
-Domains = beta.example
-DNS = sip.beta.example
-Port = 5060
-Transport = udp
-EOF
-cat >"$D/CommunityConnector/conn1.ini" <<EOF
-[CommunityConnector]
-ConnectorName = conn1
-IP = $C
-Port = 5060
-TLSPort = 5061
-SupportedCommunities = beta
-EOF
+mkdir -p "$T/run"
+doc_partner "$D" "$V" conn1 "$C" sip.beta.example
+doc_community_conf "$T"
 h=$(printf 'pw\n' | "$STCOMMUNITY" -P)
 printf 'alice:%s:alice@alpha.example:Alice\n' "$h" >"$T/users"
-chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
-cat >"$T/community.conf" <<EOF
-[community]
-UsersFile = $T/users
-StorageDir = $T/storage
-EOF
 t_ca "$T/pki"
 t_cert "$T/pki" gw gateway "ip:$G"
 t_cert "$T/pki" conn conn1 "dns:conn1"
-cat >"$T/gw.conf" <<EOF
-LinkListen = $G
-TLSCert = $T/pki/gw.pem
-TLSKey = $T/pki/gw.key
-TLSCA = $T/pki/ca.pem
-ConvertIdBackend = community
-ControlSocket = $T/gw.sock
-SipTimeout = 8
-EOF
-cat >"$T/conn.conf" <<EOF
-[connector]
-name = conn1
-cert = $T/pki/conn.pem
-key = $T/pki/conn.key
-ca = $T/pki/ca.pem
-gateway = $G:5070
-dns = $C@5353
-rundir = $T/run
-user = nobody
-t1 = 100
-EOF
+doc_gw_conf "$T/gw.conf" "$G" "$T/pki/gw" "$T/gw.sock" \
+	ConvertIdBackend=community SipTimeout=8
+doc_conn_conf "$T/conn.conf" conn1 "$T/pki/conn" "$G:5070" "$T/run" \
+	dns="$C@5353" user=nobody t1=100
 
 t_dns_start "$C" 5353 "A:sip.beta.example:$B"
 t_start community "$STCOMMUNITY" -D -c "$D" -f "$T/community.conf"

@@ -6,6 +6,7 @@
 # socket, the trace file and SIGHUP reload.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/tls.sh"
+. "$top_srcdir/tests/lib/docs.sh"
 
 for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONFIG"; do
 	[ -x "$p" ] || t_skip "$p not built"
@@ -18,35 +19,10 @@ GW_ADDR=$(t_addr 2)
 VP_PORT=1533
 LINK_PORT=5070
 D=$T/conf
-mkdir -p "$D/ExternCommunity" "$D/CommunityConnector" "$T/storage"
 
 # The documents: beta.example is the partner, served by connector "edge1".
-cat >"$D/CommunityConnectivity.ini" <<EOF
-[CommunityConnectivity]
-VPMX_HOSTNAME = $VP_ADDR
-VPMX_PORT = $VP_PORT
-CommunityTrustedIps = 127.0.0.0/8
-EOF
-cat >"$D/CommunityGateway.ini" <<EOF
-[CommunityGateway]
-SupportExternalCommunities = true
-ConvertID = true
-EOF
-cat >"$D/ExternCommunity/beta.ini" <<EOF
-[ExternCommunity]
-CommunityName = beta
-Domains = beta.example
-DNS = 127.0.0.99
-Port = 5060
-Transport = udp
-EOF
-cat >"$D/CommunityConnector/edge1.ini" <<EOF
-[CommunityConnector]
-ConnectorName = edge1
-IP = 127.0.0.98
-Port = 5060
-SupportedCommunities = beta
-EOF
+doc_partner "$D" "$VP_ADDR" edge1 127.0.0.98 127.0.0.99
+doc_community_conf "$T"
 
 # Users: alice, dave, erin (never logs in) (ConvertID by the community's users file).
 h=$(printf 'pw-alice\n' | "$STCOMMUNITY" -P)
@@ -54,32 +30,15 @@ h2=$(printf 'pw-dave\n' | "$STCOMMUNITY" -P)
 printf 'alice:%s:alice@alpha.example:Alice A\ndave:%s:dave@alpha.example:Dave D\n' \
 	"$h" "$h2" >"$T/users"
 printf 'erin:%s:erin@alpha.example:Erin E\n' "$h2" >>"$T/users"
-chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
-cat >"$T/community.conf" <<EOF
-[community]
-UsersFile = $T/users
-StorageDir = $T/storage
-EOF
 
 t_ca "$T/pki"
 t_cert "$T/pki" gw "gateway" "ip:$GW_ADDR"
 t_cert "$T/pki" edge "edge1" "dns:edge1"
 
-cat >"$T/gw.conf" <<EOF
-[stsipgateway]
-GatewayName = gw-alpha
-LinkListen = $GW_ADDR
-LinkPort = $LINK_PORT
-TLSCert = $T/pki/gw.pem
-TLSKey = $T/pki/gw.key
-TLSCA = $T/pki/ca.pem
-ControlSocket = $T/gw.sock
-TraceFile = $T/trace.log
-ConvertIdBackend = community
-SubscribeExpires = 60
-SipTimeout = 5
-ReconnectMax = 2
-EOF
+doc_gw_conf "$T/gw.conf" "$GW_ADDR" "$T/pki/gw" "$T/gw.sock" \
+	GatewayName=gw-alpha LinkPort="$LINK_PORT" TraceFile="$T/trace.log" \
+	ConvertIdBackend=community SubscribeExpires=60 SipTimeout=5 \
+	ReconnectMax=2
 
 t_start community "$STCOMMUNITY" -D -c "$D" -f "$T/community.conf"
 t_wait_grep "$T/community.log" "stcommunity ready" 15 || { t_fail "stcommunity starts ($(head -3 "$T/community.log"))"; t_done; exit; }

@@ -6,6 +6,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/lib/slapd.sh"
+. "$top_srcdir/tests/lib/docs.sh"
 
 for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT"; do
 	[ -x "$p" ] || t_skip "$p not built"
@@ -18,41 +19,12 @@ VP_ADDR=$(t_addr 1)
 GW_ADDR=$(t_addr 2)
 LDAP_ADDR=$(t_addr 3)
 D=$T/conf
-mkdir -p "$D/ExternCommunity" "$D/CommunityConnector" "$T/storage"
-cat >"$D/CommunityConnectivity.ini" <<EOF
-[CommunityConnectivity]
-VPMX_HOSTNAME = $VP_ADDR
-VPMX_PORT = 1533
-CommunityTrustedIps = 127.0.0.0/8
-EOF
-cat >"$D/CommunityGateway.ini" <<EOF
-[CommunityGateway]
-SupportExternalCommunities = true
-ConvertID = true
-EOF
-cat >"$D/ExternCommunity/beta.ini" <<EOF
-[ExternCommunity]
-CommunityName = beta
-Domains = beta.example
-DNS = 127.0.0.99
-Transport = udp
-EOF
-cat >"$D/CommunityConnector/edge1.ini" <<EOF
-[CommunityConnector]
-ConnectorName = edge1
-IP = 127.0.0.98
-SupportedCommunities = beta
-EOF
+doc_partner "$D" "$VP_ADDR" edge1 127.0.0.98 127.0.0.99
+doc_community_conf "$T"
 
 # Internal IDs are uids; Internet addresses differ from them on purpose.
 h=$(printf 'pw\n' | "$STCOMMUNITY" -P)
 printf 'alice:%s::\ndave:%s::\n' "$h" "$h" >"$T/users"
-chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
-cat >"$T/community.conf" <<EOF
-[community]
-UsersFile = $T/users
-StorageDir = $T/storage
-EOF
 
 t_ca "$T/pki"
 t_cert "$T/pki" gw gateway "ip:$GW_ADDR"
@@ -68,25 +40,12 @@ slapd_start "$LDAP_ADDR" 3890 6360 || { t_fail "slapd starts"; t_done; exit; }
 
 printf '%s\n' "$SLAPD_ROOTPW" >"$T/ldap.pw"
 chmod 600 "$T/ldap.pw"
-cat >"$T/gw.conf" <<EOF
-[stsipgateway]
-GatewayName = gw-alpha
-LinkListen = $GW_ADDR
-TLSCert = $T/pki/gw.pem
-TLSKey = $T/pki/gw.key
-TLSCA = $T/pki/ca.pem
-ControlSocket = $T/gw.sock
-LdapURL = $SLAPD_URL
-LdapStartTLS = true
-LdapCACert = $T/pki/ca.pem
-LdapBindDN = $SLAPD_ROOTDN
-LdapBindPasswordFile = $T/ldap.pw
-LdapSearchBase = $SLAPD_BASE
-LdapPersonFilter = (objectClass=inetOrgPerson)
-LdapTimeout = 2
-CacheNegativeTTL = 1
-SipTimeout = 5
-EOF
+doc_gw_conf "$T/gw.conf" "$GW_ADDR" "$T/pki/gw" "$T/gw.sock" \
+	GatewayName=gw-alpha LdapURL="$SLAPD_URL" LdapStartTLS=true \
+	LdapCACert="$T/pki/ca.pem" LdapBindDN="$SLAPD_ROOTDN" \
+	LdapBindPasswordFile="$T/ldap.pw" LdapSearchBase="$SLAPD_BASE" \
+	LdapPersonFilter='(objectClass=inetOrgPerson)' LdapTimeout=2 \
+	CacheNegativeTTL=1 SipTimeout=5
 
 # A password file others may read is refused.
 chmod 644 "$T/ldap.pw"

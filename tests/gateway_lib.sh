@@ -11,70 +11,29 @@
 #   gw_peer LINE                 a command to the test peer ($T/peer.log)
 #   gw_wait_count FILE REGEX N [SECS]   until FILE has >= N matching lines
 
+. "$top_srcdir/tests/lib/docs.sh"
+
 GW_VP=$(t_addr 1)
 GW_LINK=$(t_addr 2)
 GW_D=$T/conf
 GW_PEER=$top_builddir/tests/gateway_sippeer
 
 gw_setup() {
-	local kv
-	mkdir -p "$GW_D/ExternCommunity" "$GW_D/CommunityConnector" \
-		"$T/storage"
-	cat >"$GW_D/CommunityConnectivity.ini" <<EOF
-[CommunityConnectivity]
-VPMX_HOSTNAME = $GW_VP
-VPMX_PORT = 1533
-CommunityTrustedIps = 127.0.0.0/8
-EOF
-	cat >"$GW_D/CommunityGateway.ini" <<EOF
-[CommunityGateway]
-SupportExternalCommunities = true
-ConvertID = true
-EOF
-	cat >"$GW_D/ExternCommunity/beta.ini" <<EOF
-[ExternCommunity]
-CommunityName = beta
-Domains = beta.example
-DNS = 127.0.0.99
-Transport = udp
-EOF
-	cat >"$GW_D/CommunityConnector/edge1.ini" <<EOF
-[CommunityConnector]
-ConnectorName = edge1
-IP = 127.0.0.98
-SupportedCommunities = beta
-EOF
 	local h u
+	doc_partner "$GW_D" "$GW_VP" edge1 127.0.0.98 127.0.0.99
+	doc_community_conf "$T"
 	h=$(printf 'pw\n' | "$STCOMMUNITY" -P)
-	: >"$T/users"
-	chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
 	for u in ${GW_USERS:-alice dave erin}; do
 		printf '%s:%s:%s:%s\n' "$u" "$h" \
 			"$(case $u in *@*) echo "$u" ;; *) echo "$u@alpha.example" ;; esac)" \
-			"$u" >>"$T/users"
-	done
-	cat >"$T/community.conf" <<EOF
-[community]
-UsersFile = $T/users
-StorageDir = $T/storage
-EOF
+			"$u"
+	done >"$T/users"
 	t_ca "$T/pki"
 	t_cert "$T/pki" gw gateway "ip:$GW_LINK"
 	t_cert "$T/pki" edge edge1 "dns:edge1"
-	cat >"$T/gw.conf" <<EOF
-[stsipgateway]
-LinkListen = $GW_LINK
-TLSCert = $T/pki/gw.pem
-TLSKey = $T/pki/gw.key
-TLSCA = $T/pki/ca.pem
-ControlSocket = $T/gw.sock
-TraceFile = $T/trace.log
-ConvertIdBackend = community
-SipTimeout = 5
-EOF
-	for kv in "$@"; do
-		printf '%s = %s\n' "${kv%%=*}" "${kv#*=}" >>"$T/gw.conf"
-	done
+	doc_gw_conf "$T/gw.conf" "$GW_LINK" "$T/pki/gw" "$T/gw.sock" \
+		TraceFile="$T/trace.log" ConvertIdBackend=community SipTimeout=5 \
+		"$@"
 }
 
 gw_start() {

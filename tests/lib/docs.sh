@@ -1,0 +1,106 @@
+# tests/lib/docs.sh: the documents and settings files of a test or benchmark
+# community, written in one place.  Plain writers with no harness of their
+# own: the tests (after tests/lib/common.sh) and bench/ (after bench/lib.sh)
+# both source it.  KEY=VALUE arguments add "KEY = VALUE" lines.
+#
+#   doc_partner DIR VPMX_HOST CONNECTOR IP BETA_DNS [TRANSPORT [PORT]]
+#       the documents of a community with one partner, beta.example:
+#       CommunityConnectivity.ini (VPMX_HOST:1533, trusting 127.0.0.0/8;
+#       none when VPMX_HOST is empty), CommunityGateway.ini (ConvertID on),
+#       ExternCommunity/beta.ini (its proxy: BETA_DNS, PORT over TRANSPORT,
+#       default udp 5060) and CommunityConnector/CONNECTOR.ini (at IP,
+#       SIP 5060, TLS 5061, serving beta)
+#   doc_community_conf DIR
+#       DIR/community.conf for stcommunity: users DIR/users (made 0600:
+#       password hashes), contact lists in DIR/storage
+#   doc_gw_conf FILE LINK_ADDR CERT SOCKET [Key=value...]
+#       stsipgateway's settings: the link on LINK_ADDR with CERT.pem,
+#       CERT.key and ca.pem beside them, the control socket SOCKET
+#   doc_conn_conf FILE NAME CERT GATEWAY RUNDIR [key=value...]
+#       stsipconnector's settings: ConnectorName NAME, the link to GATEWAY
+#       (addr:port) with CERT.pem, CERT.key and ca.pem beside them
+
+# doc_kv KEY=VALUE...: "KEY = VALUE" lines
+doc_kv() {
+	local kv
+	for kv in "$@"; do
+		printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
+	done
+}
+
+doc_partner() {
+	local d=$1 vp=$2 conn=$3 ip=$4 dns=$5 tp=${6:-udp} port=${7:-5060}
+	mkdir -p "$d/ExternCommunity" "$d/CommunityConnector"
+	[ -z "$vp" ] || cat >"$d/CommunityConnectivity.ini" <<EOF
+[CommunityConnectivity]
+VPMX_HOSTNAME = $vp
+VPMX_PORT = 1533
+CommunityTrustedIps = 127.0.0.0/8
+EOF
+	cat >"$d/CommunityGateway.ini" <<EOF
+[CommunityGateway]
+SupportExternalCommunities = true
+ConvertID = true
+EOF
+	cat >"$d/ExternCommunity/beta.ini" <<EOF
+[ExternCommunity]
+CommunityName = beta
+Domains = beta.example
+DNS = $dns
+Port = $port
+Transport = $tp
+EOF
+	cat >"$d/CommunityConnector/$conn.ini" <<EOF
+[CommunityConnector]
+ConnectorName = $conn
+IP = $ip
+Port = 5060
+TLSPort = 5061
+SupportedCommunities = beta
+EOF
+}
+
+doc_community_conf() {
+	local d=$1
+	mkdir -p "$d/storage"
+	touch "$d/users"
+	chmod 600 "$d/users"	# password hashes: stcommunity refuses 0644
+	cat >"$d/community.conf" <<EOF
+[community]
+UsersFile = $d/users
+StorageDir = $d/storage
+EOF
+}
+
+doc_gw_conf() {
+	local f=$1 link=$2 cert=$3 sock=$4
+	shift 4
+	{
+		cat <<EOF
+[stsipgateway]
+LinkListen = $link
+TLSCert = $cert.pem
+TLSKey = $cert.key
+TLSCA = ${cert%/*}/ca.pem
+ControlSocket = $sock
+EOF
+		doc_kv "$@"
+	} >"$f"
+}
+
+doc_conn_conf() {
+	local f=$1 name=$2 cert=$3 gw=$4 rundir=$5
+	shift 5
+	{
+		cat <<EOF
+[connector]
+name = $name
+cert = $cert.pem
+key = $cert.key
+ca = ${cert%/*}/ca.pem
+gateway = $gw
+rundir = $rundir
+EOF
+		doc_kv "$@"
+	} >"$f"
+}
