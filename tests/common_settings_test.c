@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_util.h"
 #include "log.h"
 #include "settings.h"
 
@@ -64,16 +65,13 @@ static const struct settings_spec spec = {
 };
 
 /* dir is short: the paths under it must fit the buffers below */
-static char	dir[256], conf[300], logbuf[8192];
+static char	dir[256], conf[300];
+static const char *logbuf;
 
 static void
 setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/settings.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	check_tmpdir_make(dir, sizeof(dir), "settings");
 	snprintf(conf, sizeof(conf), "%s/demo.conf", dir);
 	log_init("common_settings_test", 1, 0);
 }
@@ -81,10 +79,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)system(cmd);
+	check_tmpdir_remove(dir);
 }
 
 static void
@@ -104,21 +99,11 @@ write_file(const char *name, const char *text, mode_t mode)
 static int
 read_logged(struct demo *d)
 {
-	FILE *log = tmpfile();
-	int saved = dup(STDERR_FILENO), rc;
-	size_t n;
+	int rc;
 
-	ck_assert_ptr_nonnull(log);
-	fflush(stderr);
-	dup2(fileno(log), STDERR_FILENO);
+	check_log_begin();
 	rc = settings_read(&spec, d, conf);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	rewind(log);
-	n = fread(logbuf, 1, sizeof(logbuf) - 1, log);
-	logbuf[n] = '\0';
-	fclose(log);
+	logbuf = check_log_end();
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 
 #include <check.h>
 
+#include "check_util.h"
 #include "ctl_proto.h"
 #include "gateway.h"
 #include "log.h"
@@ -104,21 +105,12 @@ START_TEST(test_settings_errors)
 	char *path = write_tmp("LinkPort = 0\nBogus = 1\nTrace = maybe\n"
 	    "[other]\nno equals sign\nConvertIdBackend = nis\n"
 	    "SourceAddress = gw.example\n");
-	char buf[4096], want[256];
-	FILE *f = tmpfile();
-	int saved = dup(2);
-	size_t n;
+	const char *buf;
+	char want[256];
 
-	fflush(stderr);
-	dup2(fileno(f), 2);
+	check_log_begin();
 	ck_assert_int_eq(gw_settings_load(&s, path), -1);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	buf = check_log_end();
 	snprintf(want, sizeof(want), "%s:1: LinkPort", path);
 	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
 	snprintf(want, sizeof(want), "%s:2: Bogus: unknown key", path);

@@ -15,58 +15,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_util.h"
 #include "log.h"
 #include "privdrop.h"
 
 static char	tmpdir[256];	/* short: paths under it must fit PATH_MAX */
-static char	logbuf[4096];
-static int	saved_stderr = -1;
-static FILE	*logfile;
 
 static void
 setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/privdrop.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	check_tmpdir_make(tmpdir, sizeof(tmpdir), "privdrop");
 	log_init("privdrop_test", 1, 0);
 }
 
 static void
 teardown(void)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	(void)system(cmd);
-}
-
-/* The log goes to stderr: catch it to check what an administrator reads. */
-static void
-capture_begin(void)
-{
-	fflush(stderr);
-	logfile = tmpfile();
-	ck_assert_ptr_nonnull(logfile);
-	saved_stderr = dup(STDERR_FILENO);
-	dup2(fileno(logfile), STDERR_FILENO);
-}
-
-static const char *
-capture_end(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-	rewind(logfile);
-	n = fread(logbuf, 1, sizeof(logbuf) - 1, logfile);
-	logbuf[n] = '\0';
-	fclose(logfile);
-	return logbuf;
+	check_tmpdir_remove(tmpdir);
 }
 
 static const char *
@@ -111,10 +76,10 @@ START_TEST(secret_modes)
 	snprintf(name, sizeof(name), "key-%04o.pem",
 	    (unsigned)mode_cases[_i].mode);
 	path = make_file(name, mode_cases[_i].mode);
-	capture_begin();
+	check_log_begin();
 	errno = 0;
 	rc = secret_file_check(path);
-	log = capture_end();
+	log = check_log_end();
 	if (mode_cases[_i].ok) {
 		ck_assert_int_eq(rc, 0);
 		ck_assert_str_eq(log, "");
@@ -131,10 +96,10 @@ START_TEST(secret_modes)
 	ck_assert_msg(strstr(log, mode_cases[_i].says) != NULL,
 	    "log \"%s\" lacks \"%s\"", log, mode_cases[_i].says);
 	ck_assert_ptr_nonnull(strstr(log, "chmod 600"));
-	capture_begin();
+	check_log_begin();
 	ck_assert_int_eq(secret_file_open(path), -1);
 	ck_assert_int_eq(errno, EPERM);
-	capture_end();
+	check_log_end();
 }
 END_TEST
 
@@ -145,18 +110,18 @@ START_TEST(secret_not_regular)
 
 	snprintf(path, sizeof(path), "%s/keydir", tmpdir);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	capture_begin();
+	check_log_begin();
 	ck_assert_int_eq(secret_file_check(path), -1);
-	log = capture_end();
+	log = check_log_end();
 	ck_assert_ptr_nonnull(strstr(log, path));
 	ck_assert_ptr_nonnull(strstr(log, "not a regular file"));
 
 	/* A FIFO planted as the key is refused without blocking on open. */
 	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
 	ck_assert_int_eq(mkfifo(path, 0600), 0);
-	capture_begin();
+	check_log_begin();
 	ck_assert_int_eq(secret_file_open(path), -1);
-	log = capture_end();
+	log = check_log_end();
 	ck_assert_ptr_nonnull(strstr(log, "not a regular file"));
 }
 END_TEST
@@ -167,10 +132,10 @@ START_TEST(secret_missing)
 	char		 path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/absent.pem", tmpdir);
-	capture_begin();
+	check_log_begin();
 	ck_assert_int_eq(secret_file_check(path), -1);
 	ck_assert_int_eq(errno, ENOENT);
-	log = capture_end();
+	log = check_log_end();
 	ck_assert_ptr_nonnull(strstr(log, path));
 	ck_assert_ptr_nonnull(strstr(log, "No such file"));
 }
@@ -186,9 +151,9 @@ START_TEST(secret_symlink_followed)
 	ck_assert_int_eq(symlink(target, link), 0);
 	ck_assert_int_eq(secret_file_check(link), 0);
 	ck_assert_int_eq(chmod(target, 0644), 0);
-	capture_begin();
+	check_log_begin();
 	ck_assert_int_eq(secret_file_check(link), -1);
-	log = capture_end();
+	log = check_log_end();
 	ck_assert_ptr_nonnull(strstr(log, "mode 0644"));
 }
 END_TEST
@@ -206,10 +171,10 @@ START_TEST(secret_wrong_owner)
 		ck_assert_int_eq(chown(path, pw->pw_uid, pw->pw_gid), 0);
 	} else
 		path = "/etc/passwd";	/* root's: never ours when not root */
-	capture_begin();
+	check_log_begin();
 	ck_assert_int_eq(secret_file_check(path), -1);
 	ck_assert_int_eq(errno, EPERM);
-	log = capture_end();
+	log = check_log_end();
 	ck_assert_ptr_nonnull(strstr(log, path));
 	ck_assert_ptr_nonnull(strstr(log, geteuid() == 0 ? "owned by nobody" :
 	    "owned by root"));
@@ -221,14 +186,14 @@ START_TEST(user_lookup)
 {
 	const char	*log;
 
-	capture_begin();
+	check_log_begin();
 	ck_assert_int_eq(privdrop_check_user("no-such-user-stsip"), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_int_eq(privdrop_check_user("root"), -1);
 	ck_assert_int_eq(errno, EPERM);
 	ck_assert_int_eq(privdrop_check_user(""), -1);
 	ck_assert_int_eq(privdrop_check_user(NULL), -1);
-	log = capture_end();
+	log = check_log_end();
 	ck_assert_ptr_nonnull(strstr(log, "unknown user \"no-such-user-stsip\""));
 	ck_assert_ptr_nonnull(strstr(log, "\"root\" has uid 0"));
 	ck_assert_int_eq(privdrop_check_user("nobody"), 0);
@@ -275,10 +240,10 @@ START_TEST(drop_root)
 
 	if (geteuid() != 0) {
 		/* Without root only "become who you are" may succeed. */
-		capture_begin();
+		check_log_begin();
 		ck_assert_int_eq(privdrop_user("nobody"), -1);
 		ck_assert_int_eq(errno, EPERM);
-		ck_assert_ptr_nonnull(strstr(capture_end(),
+		ck_assert_ptr_nonnull(strstr(check_log_end(),
 		    "not running as root"));
 		return;
 	}
