@@ -148,16 +148,13 @@ vp_msg_decode(const uint8_t *body, size_t len, struct mwMessage **out)
 	struct mwOpaque o = { len, (guchar *)body };
 	struct mwGetBuffer *b;
 	struct mwMessage head, *m;
-	int rc = 0, bad;
+	int rc = 0;
 
 	*out = NULL;
 	memset(&head, 0, sizeof(head));
 	b = mwGetBuffer_wrap(&o);
-	if (header_get(b, &head) != 0) {
-		mwOpaque_clear(&head.attribs);
-		mwGetBuffer_free(b);
-		return EBADMSG;
-	}
+	if (header_get(b, &head) != 0)
+		goto bad_header;
 	switch (head.type) {
 	case mwMessage_HANDSHAKE:
 		m = g_malloc0(sizeof(struct mwMsgHandshake));
@@ -176,11 +173,8 @@ vp_msg_decode(const uint8_t *body, size_t len, struct mwMessage **out)
 		m = g_malloc0(sizeof(struct mwMessage));
 		break;
 	case mwMessage_SET_PRIVACY_LIST:
-		if (!privacy_fits(&o, len - mwGetBuffer_remaining(b))) {
-			mwOpaque_clear(&head.attribs);
-			mwGetBuffer_free(b);
-			return EBADMSG;
-		}
+		if (!privacy_fits(&o, len - mwGetBuffer_remaining(b)))
+			goto bad_header;
 		/* FALLTHROUGH */
 	case mwMessage_HANDSHAKE_ACK:
 	case mwMessage_LOGIN_REDIRECT:
@@ -196,14 +190,7 @@ vp_msg_decode(const uint8_t *body, size_t len, struct mwMessage **out)
 		mwGetBuffer_free(b);
 		b = mwGetBuffer_wrap(&o);
 		m = mwMessage_get(b);
-		bad = m == NULL || mwGetBuffer_error(b);
-		mwGetBuffer_free(b);
-		if (bad) {
-			vp_msg_free(m);
-			return EBADMSG;
-		}
-		*out = m;
-		return 0;
+		goto out;
 	default:
 		m = g_malloc0(sizeof(struct mwMessage));
 		rc = ENOTSUP;
@@ -214,14 +201,19 @@ vp_msg_decode(const uint8_t *body, size_t len, struct mwMessage **out)
 	m->options = head.options;
 	m->channel = head.channel;
 	m->attribs = head.attribs;
-	bad = mwGetBuffer_error(b);
-	mwGetBuffer_free(b);
-	if (bad) {
+out:
+	if (m == NULL || mwGetBuffer_error(b)) {
 		vp_msg_free(m);
-		return EBADMSG;
+		m = NULL;
+		rc = EBADMSG;
 	}
+	mwGetBuffer_free(b);
 	*out = m;
 	return rc;
+bad_header:
+	mwOpaque_clear(&head.attribs);
+	mwGetBuffer_free(b);
+	return EBADMSG;
 }
 
 void

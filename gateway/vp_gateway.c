@@ -65,22 +65,32 @@ stgw_send(struct vp_gateway *v, struct vp_stgw *m)
 	vpg_send_put(v, p);
 }
 
+/* Sends m about an external user, named with the STGW prefix; 0 / -1
+ * (the session is down). */
+static int
+stgw_send_ext(struct vp_gateway *v, struct vp_stgw *m, const char *ext)
+{
+	char eid[GW_ADDR_MAX + 4];
+
+	snprintf(eid, sizeof(eid), STGW_EXTERNAL_PREFIX "%s", ext);
+	m->ext = eid;
+	stgw_send(v, m);
+	m->ext = NULL;
+	return v->state == VG_UP ? 0 : -1;
+}
+
 int
 vpg_presence(struct gateway *gw, const char *ext, uint16_t status,
     const char *text)
 {
 	struct vp_stgw m;
-	char eid[GW_ADDR_MAX + 4];
 
 	memset(&m, 0, sizeof(m));
-	snprintf(eid, sizeof(eid), STGW_EXTERNAL_PREFIX "%s", ext);
 	m.type = STGW_MSG_PRESENCE;
-	m.ext = eid;
 	m.status.status = status;
 	m.status.time = status == VPST_IDLE ? (guint32)time(NULL) : 0;
 	m.status.desc = (char *)(text && text[0] ? text : NULL);
-	stgw_send(gw->vpg, &m);
-	return gw->vpg->state == VG_UP ? 0 : -1;
+	return stgw_send_ext(gw->vpg, &m, ext);
 }
 
 int
@@ -88,16 +98,12 @@ vpg_watch_internal(struct gateway *gw, uint32_t req_id, const char *watcher,
     const char *internal_id)
 {
 	struct vp_stgw m;
-	char eid[GW_ADDR_MAX + 4];
 
 	memset(&m, 0, sizeof(m));
-	snprintf(eid, sizeof(eid), STGW_EXTERNAL_PREFIX "%s", watcher);
 	m.type = STGW_MSG_WATCH_INTERNAL;
 	m.id = req_id;
-	m.ext = eid;
 	m.user = (char *)internal_id;
-	stgw_send(gw->vpg, &m);
-	return gw->vpg->state == VG_UP ? 0 : -1;
+	return stgw_send_ext(gw->vpg, &m, watcher);
 }
 
 int
@@ -105,14 +111,11 @@ vpg_unwatch_internal(struct gateway *gw, const char *watcher,
     const char *internal_id)
 {
 	struct vp_stgw m;
-	char eid[GW_ADDR_MAX + 4];
 
 	memset(&m, 0, sizeof(m));
-	snprintf(eid, sizeof(eid), STGW_EXTERNAL_PREFIX "%s", watcher);
 	m.type = STGW_MSG_UNWATCH_INTERNAL;
-	m.ext = eid;
 	m.user = (char *)internal_id;
-	stgw_send(gw->vpg, &m);
+	(void)stgw_send_ext(gw->vpg, &m, watcher);
 	return 0;
 }
 
