@@ -28,7 +28,7 @@ chain_setup() {
 	chmod 711 "$B"			# the connector drops to nobody
 	mkdir -p "$B/run"
 	doc_partner "$B/docs" "$V" conn1 "$C" "$U" "$tp" "$port"
-	doc_community_conf "$B"
+	doc_community_conf "$B/community.conf" "$B/users" "$B/storage"
 	h=$(printf 'pw\n' | "$STCOMMUNITY" -P -r 1000)
 	awk -v n="$nusers" -v h="$h" 'BEGIN { for (i = 0; i < n; i++)
 		printf "u%05d:%s:u%05d@alpha.example:User %d\n", i, h, i, i }' \

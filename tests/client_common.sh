@@ -4,6 +4,8 @@
 # through FIFOs, each client's events in $T/NAME.log, stderr in
 # $T/NAME.stderr.log.
 
+. "$top_srcdir/tests/lib/docs.sh"
+
 CC_ADDR=$(t_addr 1)
 CC_PORT=1533
 CC_STATUS=0
@@ -33,15 +35,10 @@ SupportExternalCommunities = true
 ConvertID = false
 EOF
 	: >"$T/users"
-	chmod 600 "$T/users"	# password hashes: stcommunity refuses 0644
+	doc_community_conf "$d/stcommunity.conf" "$T/users" "$T/storage"
 	for u in "$@"; do
 		cc_add_user "$u" "$(cc_password "$u")" || return 1
 	done
-	cat >"$d/stcommunity.conf" <<EOF
-[community]
-UsersFile = $T/users
-StorageDir = $T/storage
-EOF
 	t_start community "$STCOMMUNITY" -D -v -c "$d"
 	# Never talk to somebody else's server on the same address (another
 	# build tree running this very test): wait for ours to say it is

@@ -10,6 +10,8 @@
 #                      [community] section.  The gateway is trusted from
 #                      t_addr 2 only.
 
+. "$top_srcdir/tests/lib/docs.sh"
+
 CS_ADDR=$(t_addr 1)
 CS_PORT=1533
 
@@ -38,11 +40,8 @@ EOC
 	if [ -n "${CS_SETTINGS:-}" ]; then
 		printf '%s\n' "$CS_SETTINGS" >"$d/stcommunity.conf"
 	else
-		cat >"$d/stcommunity.conf" <<EOC
-[community]
-UsersFile = $T/users
-StorageDir = $T/storage
-EOC
+		doc_community_conf "$d/stcommunity.conf" "$T/users" \
+			"$T/storage"
 	fi
 }
 

@@ -6,9 +6,7 @@
 # stconfig reads the documents and the control socket); --stop stops it all.
 . "$top_srcdir/tests/lib/common.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"
 DEMO=$top_srcdir/tests/demo/demo.sh
 export STSIP_DEMO_NET=$T_NET
 chmod 711 "$T"		# the connectors drop to nobody when run as root

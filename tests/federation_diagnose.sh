@@ -10,9 +10,7 @@
 . "$top_srcdir/tests/lib/dns.sh"
 . "$top_srcdir/tests/lib/federation.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCONNECTOR" "$STCONFIG"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCONNECTOR" "$STCONFIG"
 command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || t_skip "no dnsmasq"
 fed_init "$T" "$T_NET"
 NS=$T_NET.1
@@ -20,7 +18,7 @@ t_dns_start "$NS" 5353 \
 	"SRV:_sips._tcp.beta.example:sip.beta.example:$FED_TLS_PORT:10:10" \
 	"A:sip.beta.example:$FED_BETA_CONN"
 fed_setup || { t_fail "set-up"; t_done; exit; }
-fed_up || { t_fail "both communities come up"; t_done; exit; }
+fed_t_up
 
 DOCS=$T/docs
 cp -r "$FED_DIR/alpha/conf" "$DOCS"

@@ -10,19 +10,16 @@
 . "$top_srcdir/tests/lib/kamailio.sh"
 . "$top_srcdir/tests/lib/federation.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"
 command -v sipp >/dev/null || t_skip "sipp (sip-tester) not installed"
 [ -x /usr/sbin/kamailio ] || t_skip "kamailio is not installed"
 S=$top_srcdir/tests
 # KAM_TLS=1 (federation_kamailio_tls.sh): alpha <-> Kamailio over TLS with
 # certificate checks; else UDP.
 KAM_TLS=${KAM_TLS:-0}
-fed_init "$T" "$T_NET"
 KAM=$T_NET.30		# gamma.example's SIP server
 GINA=$T_NET.31		# gina's phone
-fed_setup || { t_fail "set-up"; t_done; exit; }
+fed_t_setup
 A=$FED_DIR/alpha/conf
 if [ "$KAM_TLS" = 1 ]; then
 	t_cert "$FED_DIR/pki" kamailio sip.gamma.example uri:sip:gamma.example \
@@ -39,7 +36,7 @@ fi
 	"SupportedCommunities=beta, gamma" >/dev/null &&
 	t_pass "stconfig: ExternCommunity gamma (Kamailio), served by alpha-edge" ||
 	t_fail "stconfig: ExternCommunity gamma"
-fed_up alpha || { t_fail "alpha comes up"; t_done; exit; }
+fed_t_up alpha
 # Kamailio's outgoing TCP/TLS connections leave from its own address (as
 # on its own host), not 127.0.0.1: tcp_source_ipv4 in its configuration
 # (tests/peers/kamailio/kamailio.cfg) does it.
@@ -47,10 +44,7 @@ t_kamailio_start "$KAM" gamma.example "$NEXTHOP" "$KAM_TLS" ||
 	{ t_fail "kamailio starts"; t_done; exit; }
 t_pass "Kamailio serves gamma.example, next hop alpha's connector"
 
-e() {	# e WHAT CLIENT REGEX
-	if fed_wait_new "$2" "$3" 12; then t_pass "$1"; else
-		t_fail "$1 (no new line /$3/ from $2)"; fi
-}
+e() { fed_expect "$1" "$2" "$3" 12; }	# e WHAT CLIENT REGEX
 sipp1() {	# sipp1 NAME SCENARIO LOCALPORT [ARGS...]: one run, to Kamailio
 	local n=$1 sf=$2 port=$3; shift 3
 	sipp -sf "$S/$sf" -i "$GINA" -p "$port" -m 1 -s gina -nostdin \

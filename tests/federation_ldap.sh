@@ -11,12 +11,9 @@
 . "$top_srcdir/tests/lib/slapd.sh"
 . "$top_srcdir/tests/lib/federation.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"
 slapd_available || t_skip "slapd not installed"
-fed_init "$T" "$T_NET"
-fed_setup || { t_fail "set-up"; t_done; exit; }
+fed_t_setup
 
 LDAP_ADDR=$T_NET.12
 slapd_init "$T/ldap" dc=alpha,dc=example
@@ -60,13 +57,10 @@ LdapIdAttribute = employeeNumber
 LdapMailAttribute = mail
 LdapTimeout = 3
 EOF
-fed_up || { t_fail "both communities come up"; t_done; exit; }
+fed_t_up
 t_pass "alpha up with LDAP log-in and LDAP ConvertID; beta up"
 
-e() {	# e WHAT CLIENT REGEX
-	if fed_wait_new "$2" "$3" 12; then t_pass "$1"; else
-		t_fail "$1 (no new line /$3/ from $2)"; fi
-}
+e() { fed_expect "$1" "$2" "$3" 12; }	# e WHAT CLIENT REGEX
 fed_client alice alpha alice alice-secret &&
 	t_pass "alice logs in to alpha with her LDAP password" ||
 	t_fail "alice logs in to alpha with her LDAP password"

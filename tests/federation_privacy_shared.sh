@@ -9,14 +9,10 @@
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/lib/federation.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
-fed_init "$T" "$T_NET"
-fed_setup || { t_fail "set-up"; t_done; exit; }
-fed_up || { t_fail "both communities come up"; t_done; exit; }
-e() { if fed_wait_new "$2" "$3" 10; then t_pass "$1"; else
-	t_fail "$1 (no new line /$3/ from $2)"; fi; }
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"
+fed_t_setup
+fed_t_up
+e() { fed_expect "$1" "$2" "$3" 10; }	# e WHAT CLIENT REGEX
 A='@E alice@alpha\.example'
 fed_client alice alpha alice || t_fail "alice logs in"
 fed_client bob beta bob || t_fail "bob logs in"

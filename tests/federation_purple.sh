@@ -10,16 +10,10 @@
 
 CLIENT_PURPLE=$top_builddir/tests/client_purple
 [ -x "$CLIENT_PURPLE" ] || t_skip "libpurple is not installed (client_purple not built)"
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
-fed_init "$T" "$T_NET"
-fed_setup || { t_fail "set-up"; t_done; exit; }
-fed_up || { t_fail "both communities come up"; t_done; exit; }
-e() {	# e WHAT CLIENT REGEX
-	if fed_wait_new "$2" "$3" 15; then t_pass "$1"; else
-		t_fail "$1 (no new line /$3/ from $2)"; fi
-}
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"
+fed_t_setup
+fed_t_up
+e() { fed_expect "$1" "$2" "$3" 15; }	# e WHAT CLIENT REGEX
 
 fed_client bob beta bob && t_pass "stclient bob logs in to beta" ||
 	t_fail "stclient bob logs in to beta"

@@ -8,16 +8,10 @@
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/lib/federation.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
-fed_init "$T" "$T_NET"
-fed_setup || { t_fail "set-up"; t_done; exit; }
-fed_up || { t_fail "both communities come up"; t_done; exit; }
-e() {	# e WHAT CLIENT REGEX
-	if fed_wait_new "$2" "$3" 12; then t_pass "$1"; else
-		t_fail "$1 (no new line /$3/ from $2)"; fi
-}
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"
+fed_t_setup
+fed_t_up
+e() { fed_expect "$1" "$2" "$3" 12; }	# e WHAT CLIENT REGEX
 DOCS=$FED_DIR/alpha/conf
 SOCK=$FED_DIR/alpha/gateway.sock
 status() {	# status FILE

@@ -13,19 +13,13 @@
 . "$top_srcdir/tests/lib/federation.sh"
 
 SIPCLIENT=$top_builddir/tests/connector_sipclient
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG" \
-    "$SIPCLIENT"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
-fed_init "$T" "$T_NET"
-fed_setup || { t_fail "set-up"; t_done; exit; }
-fed_up || { t_fail "both communities come up"; t_done; exit; }
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG" \
+	"$SIPCLIENT"
+fed_t_setup
+fed_t_up
 STRANGER=$T_NET.30
 P=$FED_DIR/pki
-e() {	# e WHAT CLIENT REGEX
-	if fed_wait_new "$2" "$3" 12; then t_pass "$1"; else
-		t_fail "$1 (no new line /$3/ from $2)"; fi
-}
+e() { fed_expect "$1" "$2" "$3" 12; }	# e WHAT CLIENT REGEX
 fed_client alice alpha alice || t_fail "alice logs in"
 fed_client bob beta bob || t_fail "bob logs in"
 

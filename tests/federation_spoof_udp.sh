@@ -11,12 +11,9 @@
 . "$top_srcdir/tests/lib/federation.sh"
 
 SIPCLIENT=$top_builddir/tests/connector_sipclient
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$SIPCLIENT"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
-fed_init "$T" "$T_NET"
-fed_setup || { t_fail "set-up"; t_done; exit; }
-fed_up || { t_fail "both communities come up"; t_done; exit; }
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$SIPCLIENT"
+fed_t_setup
+fed_t_up
 fed_client alice alpha alice || t_fail "alice logs in"
 body="forged over udp"
 {

@@ -8,19 +8,13 @@
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/lib/federation.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
-fed_init "$T" "$T_NET"
-fed_setup || { t_fail "set-up"; t_done; exit; }
-fed_up || { t_fail "both communities come up"; t_done; exit; }
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"
+fed_t_setup
+fed_t_up
 t_pass "alpha and beta up; connectors linked to their gateways"
 
 # e: t_expect on the lines a client printed after its last mark
-e() {	# e WHAT CLIENT REGEX
-	if fed_wait_new "$2" "$3" 10; then t_pass "$1"; else
-		t_fail "$1 (no new line /$3/ from $2)"; fi
-}
+e() { fed_expect "$1" "$2" "$3" 10; }	# e WHAT CLIENT REGEX
 A='@E alice@alpha\.example'
 B='@E bob@beta\.example'
 

@@ -7,9 +7,7 @@
 . "$top_srcdir/tests/lib/dns.sh"
 . "$top_srcdir/tests/lib/docs.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR"
 command -v sipp >/dev/null || t_skip "sipp (sip-tester) not installed"
 command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || t_skip "no dnsmasq"
 
@@ -22,7 +20,7 @@ chmod 711 "$T"		# the connector drops to nobody
 D=$T/conf
 mkdir -p "$T/run"
 doc_partner "$D" "$V" conn1 "$C" sip.beta.example
-doc_community_conf "$T"
+doc_community_conf "$T/community.conf" "$T/users" "$T/storage"
 h=$(printf 'pw\n' | "$STCOMMUNITY" -P)
 printf 'alice:%s:alice@alpha.example:Alice\n' "$h" >"$T/users"
 t_ca "$T/pki"

@@ -8,9 +8,7 @@
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/lib/docs.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONFIG"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONFIG"
 PEER=$top_builddir/tests/gateway_sippeer
 [ -x "$PEER" ] || t_skip "gateway_sippeer not built"
 
@@ -22,7 +20,7 @@ D=$T/conf
 
 # The documents: beta.example is the partner, served by connector "edge1".
 doc_partner "$D" "$VP_ADDR" edge1 127.0.0.98 127.0.0.99
-doc_community_conf "$T"
+doc_community_conf "$T/community.conf" "$T/users" "$T/storage"
 
 # Users: alice, dave, erin (never logs in) (ConvertID by the community's users file).
 h=$(printf 'pw-alice\n' | "$STCOMMUNITY" -P)

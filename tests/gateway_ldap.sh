@@ -8,9 +8,7 @@
 . "$top_srcdir/tests/lib/slapd.sh"
 . "$top_srcdir/tests/lib/docs.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT"
 PEER=$top_builddir/tests/gateway_sippeer
 [ -x "$PEER" ] || t_skip "gateway_sippeer not built"
 slapd_available || t_skip "slapd not installed"
@@ -20,7 +18,7 @@ GW_ADDR=$(t_addr 2)
 LDAP_ADDR=$(t_addr 3)
 D=$T/conf
 doc_partner "$D" "$VP_ADDR" edge1 127.0.0.98 127.0.0.99
-doc_community_conf "$T"
+doc_community_conf "$T/community.conf" "$T/users" "$T/storage"
 
 # Internal IDs are uids; Internet addresses differ from them on purpose.
 h=$(printf 'pw\n' | "$STCOMMUNITY" -P)

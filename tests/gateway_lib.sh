@@ -21,7 +21,7 @@ GW_PEER=$top_builddir/tests/gateway_sippeer
 gw_setup() {
 	local h u
 	doc_partner "$GW_D" "$GW_VP" edge1 127.0.0.98 127.0.0.99
-	doc_community_conf "$T"
+	doc_community_conf "$T/community.conf" "$T/users" "$T/storage"
 	h=$(printf 'pw\n' | "$STCOMMUNITY" -P)
 	for u in ${GW_USERS:-alice dave erin}; do
 		printf '%s:%s:%s:%s\n' "$u" "$h" \

@@ -5,9 +5,7 @@
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/gateway_lib.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"
 GW_USERS="zoe@alpha.example yuri" gw_setup LocalDomain=alpha.example \
 	"SourceAddress=$GW_LINK"
 sed -i 's/^ConvertID = true/ConvertID = false/' "$GW_D/CommunityGateway.ini"

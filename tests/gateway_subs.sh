@@ -7,9 +7,7 @@
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/gateway_lib.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"
 gw_setup MaxSubscriptionsPerWatcher=2 MaxBodySize=256 MaxMessageRate=5 \
 	SubscribeMaxExpires=30 SipTimeout=2
 gw_start || { t_fail "community, gateway and peer start"; t_done; exit; }

@@ -22,15 +22,12 @@
 . "$top_srcdir/tests/lib/slapd.sh"
 . "$top_srcdir/tests/lib/federation.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$STCONNECTOR" "$STCONFIG"
 slapd_available || t_skip "slapd not installed"
 command -v python3 >/dev/null || t_skip "python3 not installed"
 ASAN=${STSIP_ASAN:-0}
 
-fed_init "$T" "$T_NET"
-fed_setup || { t_fail "set-up"; t_done; exit; }
+fed_t_setup
 A=$FED_DIR/alpha
 BETA=$FED_BETA_CONN	# beta.example's SIP server: the load tool
 # beta is a plain SIP server over TCP, at the address of the document
@@ -57,7 +54,7 @@ CacheNegativeTTL = 1
 ReconnectMax = 2
 EOF
 printf 'TraceFile = %s\n' "$A/community-trace.log" >>"$A/community.conf"
-fed_up alpha || { t_fail "alpha comes up"; t_done; exit; }
+fed_t_up alpha
 t_pass "alpha up: stcommunity, stsipgateway (ConvertID by slapd), stsipconnector"
 
 mkfifo "$T/ctl"

@@ -12,9 +12,7 @@
 . "$top_srcdir/tests/lib/slapd.sh"
 . "$top_srcdir/tests/gateway_lib.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"
 slapd_available || t_skip "slapd not installed"
 LDAP_ADDR=$(t_addr 3)
 GW_USERS=alice gw_setup

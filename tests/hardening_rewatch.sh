@@ -13,9 +13,7 @@
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/gateway_lib.sh"
 
-for p in "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"; do
-	[ -x "$p" ] || t_skip "$p not built"
-done
+t_need "$STCOMMUNITY" "$STGATEWAY" "$STCLIENT" "$GW_PEER"
 gw_setup
 gw_start || { t_fail "community, gateway and peer start"; t_done; exit; }
 gw_client alice || t_fail "alice logs in"

@@ -130,6 +130,14 @@ t_fail() { T_FAILS=$((T_FAILS + 1)); printf 'not ok - %s\n' "$*"; }
 # Whatever it started is stopped first.
 t_skip() { t_log "SKIP: $*"; T_FAILS=0; trap - EXIT; t_cleanup; exit 77; }
 
+# t_need PROGRAM...: skip the test unless every PROGRAM is built.
+t_need() {
+	local p
+	for p in "$@"; do
+		[ -x "$p" ] || t_skip "$p not built"
+	done
+}
+
 # t_done: summary line and exit status.
 t_done() {
 	printf '%d passed, %d failed\n' "$T_PASSES" "$T_FAILS"

@@ -10,9 +10,9 @@
 #       ExternCommunity/beta.ini (its proxy: BETA_DNS, PORT over TRANSPORT,
 #       default udp 5060) and CommunityConnector/CONNECTOR.ini (at IP,
 #       SIP 5060, TLS 5061, serving beta)
-#   doc_community_conf DIR
-#       DIR/community.conf for stcommunity: users DIR/users (made 0600:
-#       password hashes), contact lists in DIR/storage
+#   doc_community_conf FILE USERS STORAGE
+#       stcommunity's settings: the users file USERS (made 0600: password
+#       hashes), contact lists in the folder STORAGE
 #   doc_gw_conf FILE LINK_ADDR CERT SOCKET [Key=value...]
 #       stsipgateway's settings: the link on LINK_ADDR with CERT.pem,
 #       CERT.key and ca.pem beside them, the control socket SOCKET
@@ -61,14 +61,14 @@ EOF
 }
 
 doc_community_conf() {
-	local d=$1
-	mkdir -p "$d/storage"
-	touch "$d/users"
-	chmod 600 "$d/users"	# password hashes: stcommunity refuses 0644
-	cat >"$d/community.conf" <<EOF
+	local f=$1 users=$2 storage=$3
+	mkdir -p "$storage"
+	touch "$users"
+	chmod 600 "$users"	# password hashes: stcommunity refuses 0644
+	cat >"$f" <<EOF
 [community]
-UsersFile = $d/users
-StorageDir = $d/storage
+UsersFile = $users
+StorageDir = $storage
 EOF
 }
 

@@ -23,6 +23,12 @@
 #   fed_stop_all            stop everything this set-up started
 #   fed_topology FILE       write the topology.env contract
 #
+# Under the test harness only (tests/lib/common.sh sourced):
+#   fed_t_setup             fed_init in $T on $T_NET, then fed_setup
+#   fed_t_up [C]            fed_up; either one failing fails and ends the test
+#   fed_expect WHAT NAME REGEX [SECS]   t_pass or t_fail on a line client
+#                           NAME printed after its last mark
+#
 # Outgoing connections leave from each daemon's own address, which the
 # daemons choose themselves: the connector binds its SIP to its
 # CommunityConnector IP and its link to source = in its settings, the
@@ -30,11 +36,14 @@
 # on any multi-homed host, the kernel would otherwise pick 127.0.0.1 and
 # the IP-trust checks would refuse them.
 #
-# Needs: tls.sh sourced, top_srcdir/top_builddir set.  Under the test
+# Needs: tls.sh sourced, top_srcdir/top_builddir set (docs.sh writes the
+# settings files).  Under the test
 # harness (common.sh) every process is also put in T_PIDS.
 #
 # Demo users: alice/alice-secret, carol/carol-secret on alpha;
 # bob/bob-secret, dave/dave-secret on beta; e-mail login@domain.
+
+. "$top_srcdir/tests/lib/docs.sh"
 
 FED_COMMUNITIES="alpha beta"
 FED_ALPHA_DOMAIN=alpha.example
@@ -123,39 +132,16 @@ fed_users() {
 }
 
 fed_settings() {
-	local c=$1 s=$FED_DIR/$1 p=$FED_DIR/pki
-	mkdir -p "$s/storage"
-	cat >"$s/community.conf" <<EOF
-[community]
-UsersFile = $s/users
-StorageDir = $s/storage
-EOF
-	cat >"$s/gateway.conf" <<EOF
-[stsipgateway]
-GatewayName = $c-gateway
-LinkListen = $(fed_var "$c" GW)
-LinkPort = $FED_LINK_PORT
-SourceAddress = $(fed_var "$c" GW)
-TLSCert = $p/$c-gateway.pem
-TLSKey = $p/$c-gateway.key
-TLSCA = $p/ca.pem
-ControlSocket = $s/gateway.sock
-TraceFile = $s/trace.log
-Trace = true
-ConvertIdBackend = community
-SipTimeout = 8
-EOF
-	cat >"$s/connector.conf" <<EOF
-[connector]
-name = $c-edge
-cert = $p/$c-connector.pem
-key = $p/$c-connector.key
-ca = $p/ca.pem
-gateway = $(fed_var "$c" GW):$FED_LINK_PORT
-source = $(fed_var "$c" CONN)
-rundir = $s/connector-run
-t1 = 200
-EOF
+	local c=$1 s=$FED_DIR/$1 p=$FED_DIR/pki gw
+	gw=$(fed_var "$c" GW)
+	doc_community_conf "$s/community.conf" "$s/users" "$s/storage"
+	doc_gw_conf "$s/gateway.conf" "$gw" "$p/$c-gateway" "$s/gateway.sock" \
+		GatewayName="$c-gateway" LinkPort="$FED_LINK_PORT" \
+		SourceAddress="$gw" TraceFile="$s/trace.log" Trace=true \
+		ConvertIdBackend=community SipTimeout=8
+	doc_conn_conf "$s/connector.conf" "$c-edge" "$p/$c-connector" \
+		"$gw:$FED_LINK_PORT" "$s/connector-run" \
+		source="$(fed_var "$c" CONN)" t1=200
 	[ -n "${FED_DNS:-}" ] && echo "dns = $FED_DNS" >>"$s/connector.conf"
 	[ "$(id -u)" = 0 ] && echo "user = nobody" >>"$s/connector.conf"
 	return 0
@@ -334,4 +320,18 @@ fed_topology() {
 		echo "CA_FILE=$FED_DIR/pki/ca.pem"
 		echo "STATE_DIR=$FED_DIR"
 	} >"$f"
+}
+
+fed_t_setup() {
+	fed_init "$T" "$T_NET"
+	fed_setup || { t_fail "set-up"; t_done; exit; }
+}
+
+fed_t_up() {
+	fed_up "$@" || { t_fail "${1:-both communities} come${1:+s} up"; t_done; exit; }
+}
+
+fed_expect() {
+	if fed_wait_new "$2" "$3" "${4:-10}"; then t_pass "$1"; else
+		t_fail "$1 (no new line /$3/ from $2)"; fi
 }
