@@ -248,6 +248,8 @@ void	cs_trace(struct community *, const char *component, const char *user,
 void	cs_accept_cb(struct evconnlistener *, evutil_socket_t,
 	    struct sockaddr *, int, void *);
 void	cs_sess_send(struct vsess *, struct mwPutBuffer *);
+void	cs_sess_send_data(struct vsess *, uint32_t chan, uint16_t type,
+	    struct mwPutBuffer *);
 void	cs_sess_kill(struct vsess *, const char *why);
 void	cs_sess_reject(struct vsess *, uint32_t reason, const char *why);
 void	cs_reap_cb(evutil_socket_t, short, void *);

@@ -94,18 +94,13 @@ block_put(struct community *c, struct mwPutBuffer *b, struct watch *w)
 static void
 send_update(struct community *c, struct watch *w)
 {
-	struct mwPutBuffer *b, *p;
-	struct mwOpaque o;
+	struct mwPutBuffer *b;
 
 	if (w->s->aware_chan == 0 || w->s->state != VS_ONLINE)
 		return;
 	b = mwPutBuffer_new();
 	block_put(c, b, w);
-	mwPutBuffer_finalize(&o, b);
-	p = mwPutBuffer_new();
-	vp_put_send(p, w->s->aware_chan, VP_AWARE_UPDATE, o.data, o.len);
-	mwOpaque_clear(&o);
-	cs_sess_send(w->s, p);
+	cs_sess_send_data(w->s, w->s->aware_chan, VP_AWARE_UPDATE, b);
 }
 
 /* Tell every watcher of p (and the gateway's external watchers). */
@@ -221,7 +216,7 @@ static void
 aware_add(struct vsess *s, struct mwAwareIdBlock *ids, uint32_t n)
 {
 	struct community *c = s->c;
-	struct mwPutBuffer *b, *p;
+	struct mwPutBuffer *b;
 	struct mwOpaque o;
 	struct watch *w;
 	struct pres *pr;
@@ -261,11 +256,7 @@ aware_add(struct vsess *s, struct mwAwareIdBlock *ids, uint32_t n)
 	if (o.len > 0)
 		mwPutBuffer_write(b, o.data, o.len);
 	mwOpaque_clear(&o);
-	mwPutBuffer_finalize(&o, b);
-	p = mwPutBuffer_new();
-	vp_put_send(p, s->aware_chan, VP_AWARE_SNAPSHOT, o.data, o.len);
-	mwOpaque_clear(&o);
-	cs_sess_send(s, p);
+	cs_sess_send_data(s, s->aware_chan, VP_AWARE_SNAPSHOT, b);
 }
 
 static void

@@ -25,7 +25,7 @@ void
 cs_resolve_recv(struct vsess *s, struct chan *ch, struct mwMsgChannelSend *m)
 {
 	struct mwGetBuffer *b;
-	struct mwPutBuffer *r, *items, *p;
+	struct mwPutBuffer *r, *items;
 	struct mwOpaque o;
 	const struct cs_user *u;
 	guint32 zero, search = 0, n = 0, flags, i, code = RES_OK;
@@ -101,9 +101,5 @@ cs_resolve_recv(struct vsess *s, struct chan *ch, struct mwMsgChannelSend *m)
 		if (o.len > 0)
 			mwPutBuffer_write(r, o.data, o.len);
 	mwOpaque_clear(&o);
-	mwPutBuffer_finalize(&o, r);
-	p = mwPutBuffer_new();
-	vp_put_send(p, ch->id, VP_RESOLVE_LOOKUP, o.data, o.len);
-	mwOpaque_clear(&o);
-	cs_sess_send(s, p);
+	cs_sess_send_data(s, ch->id, VP_RESOLVE_LOOKUP, r);
 }

@@ -122,18 +122,6 @@ save(struct community *c, const char *user, uint32_t key,
 	return rc;
 }
 
-static void
-reply(struct vsess *s, struct chan *ch, uint16_t type, struct mwPutBuffer *b)
-{
-	struct mwPutBuffer *p = mwPutBuffer_new();
-	struct mwOpaque o;
-
-	mwPutBuffer_finalize(&o, b);
-	vp_put_send(p, ch->id, type, o.data, o.len);
-	mwOpaque_clear(&o);
-	cs_sess_send(s, p);
-}
-
 void
 cs_storage_recv(struct vsess *s, struct chan *ch, struct mwMsgChannelSend *m)
 {
@@ -169,14 +157,14 @@ cs_storage_recv(struct vsess *s, struct chan *ch, struct mwMsgChannelSend *m)
 		}
 		log_debug("%s: %s: storage load key 0x%x: %zu bytes", s->addr,
 		    cs_sess_user(s), key, v.len);
-		reply(s, ch, VP_STORAGE_LOADED, r);
+		cs_sess_send_data(s, ch->id, VP_STORAGE_LOADED, r);
 		break;
 	case VP_STORAGE_SAVE:
 		guint32_put(r, (bad || save(s->c, cs_sess_user(s), key, &v) !=
 		    0) ? ST_FAILED : ST_OK);
 		log_debug("%s: %s: storage save key 0x%x: %zu bytes", s->addr,
 		    cs_sess_user(s), key, v.len);
-		reply(s, ch, VP_STORAGE_SAVED, r);
+		cs_sess_send_data(s, ch->id, VP_STORAGE_SAVED, r);
 		break;
 	default:
 		mwPutBuffer_free(r);

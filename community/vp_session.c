@@ -111,6 +111,20 @@ cs_sess_send(struct vsess *s, struct mwPutBuffer *p)
 	mwOpaque_clear(&o);
 }
 
+/* Sends body (consumed) as the data of a CHANNEL_SEND of type on chan. */
+void
+cs_sess_send_data(struct vsess *s, uint32_t chan, uint16_t type,
+    struct mwPutBuffer *body)
+{
+	struct mwPutBuffer *p = mwPutBuffer_new();
+	struct mwOpaque o;
+
+	mwPutBuffer_finalize(&o, body);
+	vp_put_send(p, chan, type, o.data, o.len);
+	mwOpaque_clear(&o);
+	cs_sess_send(s, p);
+}
+
 void
 cs_sess_kill(struct vsess *s, const char *why)
 {

@@ -295,6 +295,20 @@ presence_contact_uri(osip_message_t *m)
 	return out;
 }
 
+/* What a 2xx to our SUBSCRIBE tells of the dialog, where not known yet. */
+static void
+osub_dialog_from_2xx(struct osub *o, osip_message_t *resp)
+{
+	const char *tag = sip_tag(resp, 1);
+
+	if (o->d.remote_tag == NULL && tag != NULL)
+		o->d.remote_tag = gw_strdup(tag);
+	if (o->d.remote_target == NULL)
+		o->d.remote_target = presence_contact_uri(resp);
+	if (o->d.route == NULL)
+		o->d.route = presence_route_set(resp, 1);
+}
+
 static void
 osub_resp_cb(struct gateway *gw, int status, osip_message_t *resp, void *arg)
 {
@@ -309,14 +323,7 @@ osub_resp_cb(struct gateway *gw, int status, osip_message_t *resp, void *arg)
 		/* Everyone left while the first SUBSCRIBE was out: now that
 		 * it is accepted, end it at once rather than let it run. */
 		if (!o->unsub_sent && status >= 200 && status < 300) {
-			const char *tag = sip_tag(resp, 1);
-
-			if (o->d.remote_tag == NULL && tag != NULL)
-				o->d.remote_tag = gw_strdup(tag);
-			if (o->d.remote_target == NULL)
-				o->d.remote_target = presence_contact_uri(resp);
-			if (o->d.route == NULL)
-				o->d.route = presence_route_set(resp, 1);
+			osub_dialog_from_2xx(o, resp);
 			osub_subscribe(gw, o);
 			if (o->req != 0)
 				return;
@@ -325,14 +332,7 @@ osub_resp_cb(struct gateway *gw, int status, osip_message_t *resp, void *arg)
 		return;
 	}
 	if (status >= 200 && status < 300) {
-		const char *tag = sip_tag(resp, 1);
-
-		if (o->d.remote_tag == NULL && tag != NULL)
-			o->d.remote_tag = gw_strdup(tag);
-		if (o->d.remote_target == NULL)
-			o->d.remote_target = presence_contact_uri(resp);
-		if (o->d.route == NULL)
-			o->d.route = presence_route_set(resp, 1);
+		osub_dialog_from_2xx(o, resp);
 		exp = sip_expires(resp, gw->set.sub_expires);
 		if (exp == 0) {
 			osub_retry(gw, o, "answered with Expires: 0");
