@@ -23,17 +23,7 @@ cc_password() { printf 'pw-%s-%s' "$1" "$T_NAME"; }
 cc_start_community() {
 	local d=$T/conf u
 	mkdir -p "$d" "$T/storage"
-	cat >"$d/CommunityConnectivity.ini" <<EOF
-[CommunityConnectivity]
-VPMX_HOSTNAME = $CC_ADDR
-VPMX_PORT = $CC_PORT
-CommunityTrustedIps = $(t_addr 9)
-EOF
-	cat >"$d/CommunityGateway.ini" <<EOF
-[CommunityGateway]
-SupportExternalCommunities = true
-ConvertID = false
-EOF
+	doc_community "$d" "$CC_ADDR" "$(t_addr 9)" false
 	: >"$T/users"
 	doc_community_conf "$d/stcommunity.conf" "$T/users" "$T/storage"
 	for u in "$@"; do

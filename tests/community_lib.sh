@@ -27,16 +27,7 @@ cs_add_user() {	# cs_add_user ID PASSWORD
 cs_write_conf() {
 	local d=$T/conf
 	mkdir -p "$d" "$T/storage"
-	cat >"$d/CommunityConnectivity.ini" <<EOC
-[CommunityConnectivity]
-VPMX_HOSTNAME = $CS_ADDR
-VPMX_PORT = $CS_PORT
-CommunityTrustedIps = $(t_addr 2)
-EOC
-	cat >"$d/CommunityGateway.ini" <<EOC
-[CommunityGateway]
-SupportExternalCommunities = true
-EOC
+	doc_community "$d" "$CS_ADDR" "$(t_addr 2)" false
 	if [ -n "${CS_SETTINGS:-}" ]; then
 		printf '%s\n' "$CS_SETTINGS" >"$d/stcommunity.conf"
 	else

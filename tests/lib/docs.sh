@@ -3,10 +3,14 @@
 # own: the tests (after tests/lib/common.sh) and bench/ (after bench/lib.sh)
 # both source it.  KEY=VALUE arguments add "KEY = VALUE" lines.
 #
+#   doc_community DIR VPMX_HOST TRUSTED CONVERTID
+#       a community's own documents: CommunityConnectivity.ini (VPMX on
+#       VPMX_HOST:1533, trusting the addresses TRUSTED; none when VPMX_HOST
+#       is empty) and CommunityGateway.ini (federation on, ConvertID
+#       CONVERTID: true or false)
 #   doc_partner DIR VPMX_HOST CONNECTOR IP BETA_DNS [TRANSPORT [PORT]]
 #       the documents of a community with one partner, beta.example:
-#       CommunityConnectivity.ini (VPMX_HOST:1533, trusting 127.0.0.0/8;
-#       none when VPMX_HOST is empty), CommunityGateway.ini (ConvertID on),
+#       doc_community (trusting 127.0.0.0/8, ConvertID on),
 #       ExternCommunity/beta.ini (its proxy: BETA_DNS, PORT over TRANSPORT,
 #       default udp 5060) and CommunityConnector/CONNECTOR.ini (at IP,
 #       SIP 5060, TLS 5061, serving beta)
@@ -28,20 +32,26 @@ doc_kv() {
 	done
 }
 
-doc_partner() {
-	local d=$1 vp=$2 conn=$3 ip=$4 dns=$5 tp=${6:-udp} port=${7:-5060}
-	mkdir -p "$d/ExternCommunity" "$d/CommunityConnector"
+doc_community() {
+	local d=$1 vp=$2 trusted=$3 convert=$4
+	mkdir -p "$d"
 	[ -z "$vp" ] || cat >"$d/CommunityConnectivity.ini" <<EOF
 [CommunityConnectivity]
 VPMX_HOSTNAME = $vp
 VPMX_PORT = 1533
-CommunityTrustedIps = 127.0.0.0/8
+CommunityTrustedIps = $trusted
 EOF
 	cat >"$d/CommunityGateway.ini" <<EOF
 [CommunityGateway]
 SupportExternalCommunities = true
-ConvertID = true
+ConvertID = $convert
 EOF
+}
+
+doc_partner() {
+	local d=$1 vp=$2 conn=$3 ip=$4 dns=$5 tp=${6:-udp} port=${7:-5060}
+	mkdir -p "$d/ExternCommunity" "$d/CommunityConnector"
+	doc_community "$d" "$vp" 127.0.0.0/8 true
 	cat >"$d/ExternCommunity/beta.ini" <<EOF
 [ExternCommunity]
 CommunityName = beta
