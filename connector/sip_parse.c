@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,21 +30,34 @@ sip_parse_init(void)
 		osip_trace_disable_level((osip_trace_level_t)i);
 }
 
+/*
+ * One allocation holds the message and its bytes, which is what most
+ * messages keep to the end; an edit (sipmsg_set_raw) moves the bytes out.
+ */
 struct sipmsg *
 sipmsg_new(const char *raw, size_t len)
 {
 	struct sipmsg *m;
 
-	if ((m = calloc(1, sizeof(*m))) == NULL)
+	if (len > SIZE_MAX - sizeof(*m) - 1 ||
+	    (m = malloc(sizeof(*m) + len + 1)) == NULL)
 		return NULL;
-	if ((m->raw = malloc(len + 1)) == NULL) {
-		free(m);
-		return NULL;
-	}
+	memset(m, 0, sizeof(*m));
+	m->raw = (char *)(m + 1);
 	memcpy(m->raw, raw, len);
 	m->raw[len] = '\0';
 	m->len = len;
 	return m;
+}
+
+/* New bytes for m (malloc'ed, NUL-terminated), in place of the old. */
+static void
+sipmsg_set_raw(struct sipmsg *m, char *raw, size_t len)
+{
+	if (m->raw != (char *)(m + 1))
+		free(m->raw);
+	m->raw = raw;
+	m->len = len;
 }
 
 void
@@ -53,7 +67,8 @@ sipmsg_free(struct sipmsg *m)
 		return;
 	if (m->msg != NULL)
 		osip_message_free(m->msg);
-	free(m->raw);
+	if (m->raw != (char *)(m + 1))
+		free(m->raw);
 	free(m);
 }
 
@@ -85,17 +100,38 @@ sip_reason_phrase(int code)
 /*
  * A lenient walk over the header section of raw bytes, used where libosip2
  * cannot help (it refused the message) and to enforce the size limits
- * before it runs.  Folded lines are joined.  cb returns nonzero to stop.
+ * before it runs.  One pass, no allocation: it counts what the limits and
+ * check_raw() need.  With a callback it also hands over the values of the
+ * headers an error response copies (RFC 3261 8.2.6.2), folded lines joined;
+ * cb returns nonzero to stop.
  */
-typedef int (*hdr_cb)(const char *name, size_t nlen, const char *val,
-	    size_t vlen, void *arg);
+enum hkind { HK_OTHER, HK_VIA, HK_FROM, HK_TO, HK_CALLID, HK_CSEQ };
+
+#define HNAME_MAX	64	/* a longer name is no header we look for */
+
+typedef int (*hdr_cb)(int kind, const char *val, size_t vlen, int clean,
+	    void *arg);
 
 struct scan {
-	size_t	nheaders;
-	size_t	maxline;
-	size_t	hdrbytes;	/* up to and including the blank line */
-	int	have_end;	/* a blank line was found */
-	size_t	bodyoff;
+	size_t	 startlen;	/* the start line, without its line end */
+	size_t	 nheaders;
+	size_t	 maxline;
+	size_t	 hdrbytes;	/* up to and including the blank line */
+	int	 have_end;	/* a blank line was found */
+	size_t	 bodyoff;
+	int	 nvia;		/* Via values a response can copy */
+	unsigned seen;		/* 1 << kind: From, To, Call-ID, CSeq alike */
+};
+
+/* The value fields of the header being walked. */
+struct field {
+	int		 kind;
+	const char	*val;	/* in the message, or buf once joined */
+	size_t		 vlen;
+	int		 clean;
+	int		 joined;
+	char		*buf;
+	size_t		 cap;
 };
 
 static size_t
@@ -113,103 +149,212 @@ line_end(const char *p, size_t len, size_t *next)
 	return (size_t)(nl - p);
 }
 
-static void
-raw_scan(const char *raw, size_t len, struct scan *sc, hdr_cb cb, void *arg)
-{
-	size_t pos, n, next, vstart;
-	char name[64], *val = NULL;
-	size_t vlen = 0, vcap = 0, nlen = 0;
-	int have = 0, stop = 0;
-
-	memset(sc, 0, sizeof(*sc));
-	n = line_end(raw, len, &next);		/* start line */
-	sc->maxline = n;
-	for (pos = next; pos < len && !stop; pos += next) {
-		n = line_end(raw + pos, len - pos, &next);
-		if (n > sc->maxline)
-			sc->maxline = n;
-		if (n == 0) {
-			sc->have_end = 1;
-			sc->hdrbytes = pos + next;
-			sc->bodyoff = pos + next;
-			break;
-		}
-		if ((raw[pos] == ' ' || raw[pos] == '\t') && have) {
-			/* continuation of a folded header: its leading
-			 * white space becomes one SP (RFC 3261 7.3.1) */
-			size_t ws = 0;
-
-			while (ws < n && (raw[pos + ws] == ' ' ||
-			    raw[pos + ws] == '\t'))
-				ws++;
-			if (vlen + n + 2 > vcap) {
-				vcap = vlen + n + 64;
-				val = realloc(val, vcap);
-				if (val == NULL)
-					fatal("realloc");
-			}
-			if (vlen > 0 && ws < n)
-				val[vlen++] = ' ';
-			memcpy(val + vlen, raw + pos + ws, n - ws);
-			vlen += n - ws;
-			continue;
-		}
-		if (have && cb != NULL)
-			stop = cb(name, nlen, val, vlen, arg);
-		have = 0;
-		sc->nheaders++;
-		{
-			const char *colon = memchr(raw + pos, ':', n);
-
-			if (colon == NULL)
-				continue;
-			nlen = (size_t)(colon - (raw + pos));
-			while (nlen > 0 && (raw[pos + nlen - 1] == ' ' ||
-			    raw[pos + nlen - 1] == '\t'))
-				nlen--;
-			if (nlen == 0 || nlen >= sizeof(name))
-				continue;
-			memcpy(name, raw + pos, nlen);
-			name[nlen] = '\0';
-			vstart = (size_t)(colon - raw) + 1;
-			while (vstart < pos + n && (raw[vstart] == ' ' ||
-			    raw[vstart] == '\t'))
-				vstart++;
-			vlen = pos + n - vstart;
-			if (vlen + 1 > vcap) {
-				vcap = vlen + 64;
-				if ((val = realloc(val, vcap)) == NULL)
-					fatal("realloc");
-			}
-			memcpy(val, raw + vstart, vlen);
-			have = 1;
-		}
-	}
-	if (have && !stop && cb != NULL)
-		(void)cb(name, nlen, val, vlen, arg);
-	if (!sc->have_end)
-		sc->hdrbytes = len;
-	free(val);
-}
-
-static int
-hname_is(const char *name, size_t nlen, const char *full, const char *compact)
-{
-	return (strlen(full) == nlen && strncasecmp(name, full, nlen) == 0) ||
-	    (compact != NULL && nlen == 1 && tolower((unsigned char)name[0]) ==
-	    compact[0]);
-}
-
 /* A header value we may copy into a response: no control bytes. */
 static int
 value_clean(const char *v, size_t n)
 {
-	size_t i;
+	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t w;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++)
+	/* eight bytes at a time while none is below 0x20; a tab (allowed)
+	 * or a control byte sends the rest to the byte loop */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, v + i, 8);
+		if (((w - ones * 0x20) & ~w & ones * 0x80) != 0)
+			break;
+	}
+	for (; i < n; i++)
 		if ((unsigned char)v[i] < 0x20 && v[i] != '\t')
 			return 0;
 	return 1;
+}
+
+/* ASCII case-insensitive equality with a lower-case name, as
+ * strncasecmp() in the C locale. */
+static int
+name_eq(const char *s, const char *lc, size_t n)
+{
+	size_t i;
+	unsigned char ch;
+
+	for (i = 0; i < n; i++) {
+		ch = (unsigned char)s[i];
+		if (ch >= 'A' && ch <= 'Z')
+			ch += 'a' - 'A';
+		if (ch != (unsigned char)lc[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* If a line's name (up to the first colon, less trailing white space) is
+ * lc, ignoring case: the offset past the colon, else 0. */
+static size_t
+name_colon(const char *line, size_t n, const char *lc, size_t len)
+{
+	size_t k;
+
+	if (len >= n || !name_eq(line, lc, len))
+		return 0;
+	for (k = len; k < n && (line[k] == ' ' || line[k] == '\t'); k++)
+		;
+	return k < n && line[k] == ':' ? k + 1 : 0;
+}
+
+/*
+ * The kind of the header a line starts, with *val set past the colon: the
+ * long and the compact form (RFC 3261 7.3.3) of each name we look for.
+ * Other names are not looked at (see name_ok()).
+ */
+static int
+line_kind(const char *line, size_t n, size_t *val)
+{
+	switch (line[0]) {
+	case 'v': case 'V':
+		if ((*val = name_colon(line, n, "v", 1)) != 0 ||
+		    (*val = name_colon(line, n, "via", 3)) != 0)
+			return HK_VIA;
+		break;
+	case 'f': case 'F':
+		if ((*val = name_colon(line, n, "f", 1)) != 0 ||
+		    (*val = name_colon(line, n, "from", 4)) != 0)
+			return HK_FROM;
+		break;
+	case 't': case 'T':
+		if ((*val = name_colon(line, n, "t", 1)) != 0 ||
+		    (*val = name_colon(line, n, "to", 2)) != 0)
+			return HK_TO;
+		break;
+	case 'i': case 'I':
+		if ((*val = name_colon(line, n, "i", 1)) != 0)
+			return HK_CALLID;
+		break;
+	case 'c': case 'C':
+		if ((*val = name_colon(line, n, "call-id", 7)) != 0)
+			return HK_CALLID;
+		if ((*val = name_colon(line, n, "cseq", 4)) != 0)
+			return HK_CSEQ;
+		break;
+	}
+	return HK_OTHER;
+}
+
+/* Does a line start a header at all (a name, then a colon)?  Only asked
+ * when a folded line follows, which belongs to it only then. */
+static int
+name_ok(const char *line, size_t n)
+{
+	const char *colon = memchr(line, ':', n);
+	size_t nlen;
+
+	if (colon == NULL)
+		return 0;
+	nlen = (size_t)(colon - line);
+	while (nlen > 0 && (line[nlen - 1] == ' ' || line[nlen - 1] == '\t'))
+		nlen--;
+	return nlen > 0 && nlen < HNAME_MAX;
+}
+
+/* A continuation line of a folded header: its leading white space
+ * becomes one SP (RFC 3261 7.3.1).  The value is only copied for cb. */
+static void
+field_fold(struct field *f, const char *line, size_t n, int copy)
+{
+	size_t ws = 0, need;
+
+	while (ws < n && (line[ws] == ' ' || line[ws] == '\t'))
+		ws++;
+	f->clean = f->clean && value_clean(line + ws, n - ws);
+	if (copy) {
+		need = f->vlen + (n - ws) + 2;
+		if (need > f->cap) {
+			f->cap = need + 64;
+			if ((f->buf = realloc(f->buf, f->cap)) == NULL)
+				fatal("realloc");
+			if (f->joined)
+				f->val = f->buf;
+		}
+		if (!f->joined) {
+			memcpy(f->buf, f->val, f->vlen);
+			f->val = f->buf;
+			f->joined = 1;
+		}
+		if (f->vlen > 0 && ws < n)
+			f->buf[f->vlen] = ' ';
+		memcpy(f->buf + f->vlen + (f->vlen > 0 && ws < n), line + ws,
+		    n - ws);
+	}
+	if (f->vlen > 0 && ws < n)
+		f->vlen++;
+	f->vlen += n - ws;
+}
+
+static int
+field_end(struct scan *sc, const struct field *f, hdr_cb cb, void *arg)
+{
+	if (f->clean && f->vlen <= SIP_MAX_LINE) {
+		if (f->kind != HK_VIA)
+			sc->seen |= 1u << f->kind;
+		else if (f->vlen > 0)
+			sc->nvia++;
+	}
+	return cb != NULL ? cb(f->kind, f->val, f->vlen, f->clean, arg) : 0;
+}
+
+static void
+raw_scan(const char *raw, size_t len, struct scan *sc, hdr_cb cb, void *arg)
+{
+	struct field f;
+	const char *line, *prev = NULL, *end;
+	size_t pos, n, next, prevn = 0, v;
+	int have = 0, stop = 0;		/* have: -1 not known yet */
+
+	memset(sc, 0, sizeof(*sc));
+	memset(&f, 0, sizeof(f));
+	sc->startlen = sc->maxline = line_end(raw, len, &next);
+	for (pos = next; pos < len && !stop; pos += next) {
+		line = raw + pos;
+		n = line_end(line, len - pos, &next);
+		if (n > sc->maxline)
+			sc->maxline = n;
+		if (n == 0) {
+			sc->have_end = 1;
+			sc->hdrbytes = sc->bodyoff = pos + next;
+			break;
+		}
+		if (line[0] == ' ' || line[0] == '\t') {
+			if (have < 0)
+				have = name_ok(prev, prevn);
+			if (have) {
+				if (f.kind != HK_OTHER)
+					field_fold(&f, line, n, cb != NULL);
+				continue;
+			}
+		}
+		if (have > 0 && f.kind != HK_OTHER)
+			stop = field_end(sc, &f, cb, arg);
+		sc->nheaders++;
+		if ((f.kind = line_kind(line, n, &v)) == HK_OTHER) {
+			have = -1;
+			prev = line;
+			prevn = n;
+			continue;
+		}
+		have = 1;
+		end = line + n;
+		for (f.val = line + v; f.val < end && (*f.val == ' ' ||
+		    *f.val == '\t'); f.val++)
+			;
+		f.vlen = (size_t)(end - f.val);
+		f.clean = value_clean(f.val, f.vlen);
+		f.joined = 0;
+	}
+	if (have > 0 && !stop && f.kind != HK_OTHER)
+		(void)field_end(sc, &f, cb, arg);
+	if (!sc->have_end)
+		sc->hdrbytes = len;
+	free(f.buf);
 }
 
 struct resp_hdrs {
@@ -233,15 +378,15 @@ dupn(const char *v, size_t n)
 }
 
 static int
-collect_cb(const char *name, size_t nlen, const char *val, size_t vlen,
-    void *arg)
+collect_cb(int kind, const char *val, size_t vlen, int clean, void *arg)
 {
 	struct resp_hdrs *h = arg;
 	char **slot = NULL;
 
-	if (!value_clean(val, vlen) || vlen > SIP_MAX_LINE)
+	if (!clean || vlen > SIP_MAX_LINE)
 		return 0;
-	if (hname_is(name, nlen, "Via", "v")) {
+	switch (kind) {
+	case HK_VIA:
 		if (vlen == 0)
 			return 0;
 		h->vias = realloc(h->vias, h->vlen + vlen + 8);
@@ -253,15 +398,11 @@ collect_cb(const char *name, size_t nlen, const char *val, size_t vlen,
 		h->vlen += vlen + 7;
 		h->nvia++;
 		return 0;
+	case HK_FROM: slot = &h->from; break;
+	case HK_TO: slot = &h->to; break;
+	case HK_CALLID: slot = &h->callid; break;
+	case HK_CSEQ: slot = &h->cseq; break;
 	}
-	if (hname_is(name, nlen, "From", "f"))
-		slot = &h->from;
-	else if (hname_is(name, nlen, "To", "t"))
-		slot = &h->to;
-	else if (hname_is(name, nlen, "Call-ID", "i"))
-		slot = &h->callid;
-	else if (hname_is(name, nlen, "CSeq", NULL))
-		slot = &h->cseq;
 	if (slot != NULL && *slot == NULL)
 		*slot = dupn(val, vlen);
 	return 0;
@@ -344,14 +485,14 @@ struct peek {
 };
 
 static int
-peek_cb(const char *name, size_t nlen, const char *val, size_t vlen,
-    void *arg)
+peek_cb(int kind, const char *val, size_t vlen, int clean, void *arg)
 {
 	struct peek *pk = arg;
 
-	if (pk->via == NULL && hname_is(name, nlen, "Via", "v"))
+	(void)clean;
+	if (pk->via == NULL && kind == HK_VIA)
 		pk->via = dupn(val, vlen);
-	else if (pk->cseq == NULL && hname_is(name, nlen, "CSeq", NULL))
+	else if (pk->cseq == NULL && kind == HK_CSEQ)
 		pk->cseq = dupn(val, vlen);
 	return pk->via != NULL && pk->cseq != NULL;
 }
@@ -443,16 +584,22 @@ drop(struct sip_verdict *v, const char *why)
 	snprintf(v->why, sizeof(v->why), "%s", why);
 }
 
+/* s is 1 to max (<= 19) decimal digits and nothing else; *val gets its
+ * value.  Leading zeros are legal (RFC 4475 3.1.1.1). */
 static int
-all_digits(const char *s, size_t max)
+digits_value(const char *s, size_t max, unsigned long *val)
 {
+	unsigned long v = 0;
 	size_t i;
 
 	if (s == NULL || *s == '\0')
 		return 0;
-	for (i = 0; s[i]; i++)
-		if (!isdigit((unsigned char)s[i]) || i >= max)
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9' || i >= max)
 			return 0;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	*val = v;
 	return 1;
 }
 
@@ -586,9 +733,7 @@ sip_raw_mark_via(struct sipmsg *m)
 	memcpy(out + o, raw + ve, len - ve);
 	o += len - ve;
 	out[o] = '\0';
-	free(m->raw);
-	m->raw = out;
-	m->len = o;
+	sipmsg_set_raw(m, out, o);
 	return 0;
 }
 
@@ -619,24 +764,70 @@ sipmsg_rebuild(struct sipmsg *m)
 		free(s);
 		return -1;
 	}
-	free(m->raw);
-	m->raw = s;
-	m->len = n;
+	sipmsg_set_raw(m, s, n);
 	return 0;
+}
+
+/* A C string equal to a lower-case name, ignoring ASCII case. */
+static int
+str_is(const char *s, const char *lc)
+{
+	size_t n = strlen(lc);
+
+	return s != NULL && name_eq(s, lc, n) && s[n] == '\0';
+}
+
+static int
+scheme_is_sip(const char *s)
+{
+	return str_is(s, "sip") || str_is(s, "sips");
+}
+
+/*
+ * The headers check_request() reads that libosip2 leaves unparsed: the
+ * first of each name, found in one walk of its list instead of one
+ * lookup per name.
+ */
+struct xhdrs {
+	osip_header_t	*max_forwards;
+	osip_header_t	*proxy_require;
+	osip_header_t	*require;
+};
+
+static void
+xhdrs_find(osip_message_t *msg, struct xhdrs *x)
+{
+	osip_list_iterator_t it;
+	osip_header_t *h;
+	osip_header_t **slot;
+
+	memset(x, 0, sizeof(*x));
+	for (h = osip_list_get_first(&msg->headers, &it); h != NULL;
+	    h = osip_list_get_next(&it)) {
+		if (h->hname == NULL)
+			continue;
+		if (str_is(h->hname, "max-forwards"))
+			slot = &x->max_forwards;
+		else if (str_is(h->hname, "proxy-require"))
+			slot = &x->proxy_require;
+		else if (str_is(h->hname, "require"))
+			slot = &x->require;
+		else
+			continue;
+		if (*slot == NULL)
+			*slot = h;
+	}
 }
 
 /* Extensions named in Require / Proxy-Require: we support none. */
 static int
-check_require(osip_message_t *msg, struct sip_verdict *v)
+check_require(const struct xhdrs *x, struct sip_verdict *v)
 {
-	static const char *names[] = { "Proxy-Require", "Require" };
-	osip_header_t *h;
+	osip_header_t *hs[] = { x->proxy_require, x->require }, *h;
 	size_t i;
-	int pos;
 
 	for (i = 0; i < 2; i++) {
-		pos = osip_message_header_get_byname(msg, names[i], 0, &h);
-		if (pos < 0 || h == NULL || h->hvalue == NULL)
+		if ((h = hs[i]) == NULL || h->hvalue == NULL)
 			continue;
 		if (!value_clean(h->hvalue, strlen(h->hvalue)) ||
 		    strlen(h->hvalue) > 200)
@@ -651,21 +842,35 @@ check_require(osip_message_t *msg, struct sip_verdict *v)
 	return 0;
 }
 
+/* The branch parameter of a parsed Via, or NULL. */
+static const char *
+via_branch_param(const osip_via_t *via)
+{
+	osip_list_iterator_t it;
+	osip_generic_param_t *p;
+
+	for (p = osip_list_get_first((osip_list_t *)&via->via_params, &it);
+	    p != NULL; p = osip_list_get_next(&it))
+		if (str_is(p->gname, "branch"))
+			return p->gvalue;
+	return NULL;
+}
+
 /* Is the top-most Via ours (a request that already went through us)? */
 static int
 check_loop(struct connector *c, osip_message_t *msg)
 {
+	osip_list_iterator_t it;
 	osip_via_t *via;
-	osip_generic_param_t *br;
-	int pos = 0, port;
+	const char *br;
+	int port;
 
 	if (c == NULL)
 		return 0;
-	while ((via = osip_list_get(&msg->vias, pos++)) != NULL) {
-		br = NULL;
-		if (osip_via_param_get_byname(via, "branch", &br) != 0 ||
-		    br == NULL || br->gvalue == NULL ||
-		    strncmp(br->gvalue, "z9hG4bKstc", 10) != 0)
+	for (via = osip_list_get_first(&msg->vias, &it); via != NULL;
+	    via = osip_list_get_next(&it)) {
+		if ((br = via_branch_param(via)) == NULL ||
+		    strncmp(br, "z9hG4bKstc", 10) != 0)
 			continue;
 		port = via->port ? atoi(via->port) : 5060;
 		if (via->host != NULL && transport_is_local(c, via->host, port))
@@ -684,16 +889,24 @@ method_relayed(const char *m)
 
 /* Limits and the start line, on raw bytes, before libosip2 sees them. */
 static int
-check_raw(struct sipmsg *m, struct sip_verdict *v, struct scan *sc,
-    struct resp_hdrs *h)
+check_raw(struct sipmsg *m, struct sip_verdict *v, struct scan *sc)
 {
-	const char *sp, *eol;
-	size_t next, n;
+	static const struct {
+		int		 kind;
+		const char	*why;
+	} need[] = {
+		{ HK_FROM, "Bad Request: missing From header" },
+		{ HK_TO, "Bad Request: missing To header" },
+		{ HK_CALLID, "Bad Request: missing Call-ID header" },
+		{ HK_CSEQ, "Bad Request: missing CSeq header" },
+	};
+	const char *sp, *eol, *ver;
+	size_t n, i;
 
-	raw_scan(m->raw, m->len, sc, collect_cb, h);
-	n = line_end(m->raw, m->len, &next);
+	raw_scan(m->raw, m->len, sc, NULL, NULL);
+	n = sc->startlen;
 	m->is_request = !(n >= 4 && strncmp(m->raw, "SIP/", 4) == 0);
-	if (h->nvia == 0) {
+	if (sc->nvia == 0) {
 		drop(v, "no Via header");
 		return -1;
 	}
@@ -717,54 +930,38 @@ check_raw(struct sipmsg *m, struct sip_verdict *v, struct scan *sc,
 		verdict(v, 413, "Request Entity Too Large");
 		return -1;
 	}
-	eol = m->raw + n;
 	if (!m->is_request)
 		return 0;
+	eol = m->raw + n;
 	sp = memchr(m->raw, ' ', n);
 	if (sp == NULL || sp == m->raw) {
 		verdict(v, 400, "Bad Request: malformed Request-Line");
 		return -1;
 	}
 	/* the SIP-Version is the last token of the line */
-	{
-		const char *ver = eol;
-
-		while (ver > sp && ver[-1] != ' ')
-			ver--;
-		if (ver == sp + 1 || ver <= sp) {
+	for (ver = eol; ver > sp && ver[-1] != ' '; ver--)
+		;
+	if (ver == sp + 1 || ver <= sp) {
+		verdict(v, 400, "Bad Request: malformed Request-Line");
+		return -1;
+	}
+	if ((size_t)(eol - ver) != 7 || strncasecmp(ver, "SIP/2.0", 7) != 0) {
+		if (strncasecmp(ver, "SIP/", 4) == 0)
+			verdict(v, 505, "Version Not Supported");
+		else
 			verdict(v, 400, "Bad Request: malformed Request-Line");
-			return -1;
-		}
-		if ((size_t)(eol - ver) != 7 ||
-		    strncasecmp(ver, "SIP/2.0", 7) != 0) {
-			if (strncasecmp(ver, "SIP/", 4) == 0)
-				verdict(v, 505, "Version Not Supported");
-			else
-				verdict(v, 400, "Bad Request: malformed "
-				    "Request-Line");
-			return -1;
-		}
+		return -1;
 	}
 	if (!sc->have_end) {
 		verdict(v, 400, "Bad Request: no empty line after headers");
 		return -1;
 	}
-	if (h->from == NULL) {
-		verdict(v, 400, "Bad Request: missing From header");
-		return -1;
-	}
-	if (h->to == NULL) {
-		verdict(v, 400, "Bad Request: missing To header");
-		return -1;
-	}
-	if (h->callid == NULL) {
-		verdict(v, 400, "Bad Request: missing Call-ID header");
-		return -1;
-	}
-	if (h->cseq == NULL) {
-		verdict(v, 400, "Bad Request: missing CSeq header");
-		return -1;
-	}
+	/* the fields an error response must copy (RFC 3261 8.2.6.2) */
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if ((sc->seen & (1u << need[i].kind)) == 0) {
+			verdict(v, 400, need[i].why);
+			return -1;
+		}
 	return 0;
 }
 
@@ -775,34 +972,46 @@ check_raw(struct sipmsg *m, struct sip_verdict *v, struct scan *sc,
  * back in a form it parses again.
  */
 static int
+host_name_char(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_';
+}
+
+static int
 uri_ok(const osip_uri_t *u)
 {
 	const char *h;
+	unsigned long port;
 	size_t i, n;
 
-	if (u == NULL || u->host == NULL || (n = strlen(u->host)) == 0 ||
-	    n > 255)
+	if (u == NULL || (h = u->host) == NULL)
 		return 0;
-	h = u->host;
-	if (h[0] == '[') {
-		if (n < 3 || h[n - 1] != ']')
+	for (n = 0; host_name_char((unsigned char)h[n]); n++)
+		;
+	if (h[n] != '\0') {
+		/* not a name: a bracketed IPv6 reference, or one osip
+		 * stripped of its brackets */
+		n += strlen(h + n);
+		if (h[0] == '[') {
+			if (n < 3 || h[n - 1] != ']')
+				return 0;
+			i = 1;
+			n--;
+		} else if (strchr(h, ':') != NULL)
+			i = 0;
+		else
 			return 0;
-		for (i = 1; i + 1 < n; i++)
+		for (; i < n; i++)
 			if (!isxdigit((unsigned char)h[i]) && h[i] != ':' &&
 			    h[i] != '.')
 				return 0;
-	} else if (strchr(h, ':') != NULL) {
-		for (i = 0; i < n; i++)	/* osip strips the brackets */
-			if (!isxdigit((unsigned char)h[i]) && h[i] != ':' &&
-			    h[i] != '.')
-				return 0;
-	} else
-		for (i = 0; i < n; i++)
-			if (!isalnum((unsigned char)h[i]) && h[i] != '-' &&
-			    h[i] != '.' && h[i] != '_')
-				return 0;
-	if (u->port != NULL && (!all_digits(u->port, 5) ||
-	    atol(u->port) > 65535))
+		n = strlen(h);
+	}
+	if (n == 0 || n > 255)
+		return 0;
+	if (u->port != NULL && (!digits_value(u->port, 5, &port) ||
+	    port > 65535))
 		return 0;
 	return 1;
 }
@@ -821,9 +1030,7 @@ uri_list_ok(const osip_list_t *l, size_t off)
 		u = *(osip_uri_t **)((char *)h + off);
 		if (u == NULL)
 			return 0;
-		if (u->scheme != NULL && (osip_strcasecmp(u->scheme, "sip") ==
-		    0 || osip_strcasecmp(u->scheme, "sips") == 0) &&
-		    !uri_ok(u))
+		if (scheme_is_sip(u->scheme) && !uri_ok(u))
 			return 0;
 	}
 	return 1;
@@ -835,9 +1042,10 @@ check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
     size_t bodylen)
 {
 	osip_message_t *msg = m->msg;
-	osip_header_t *mf = NULL;
+	osip_header_t *mf;
+	struct xhdrs x;
 	const char *method = msg->sip_method;
-	unsigned long cl;
+	unsigned long cl, num;
 
 	if (msg->req_uri == NULL || msg->req_uri->scheme == NULL) {
 		verdict(v, 400, "Bad Request: malformed Request-URI");
@@ -871,8 +1079,8 @@ check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
 		verdict(v, 400, "Bad Request: malformed Call-ID header");
 		return -1;
 	}
-	if (msg->cseq == NULL || !all_digits(msg->cseq->number, 10) ||
-	    strtoul(msg->cseq->number, NULL, 10) > 2147483647UL ||
+	if (msg->cseq == NULL || !digits_value(msg->cseq->number, 10, &num) ||
+	    num > 2147483647UL ||
 	    msg->cseq->method == NULL) {
 		verdict(v, 400, "Bad Request: malformed CSeq header");
 		return -1;
@@ -884,12 +1092,11 @@ check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
 	}
 	if (msg->content_length != NULL && msg->content_length->value !=
 	    NULL) {
-		if (!all_digits(msg->content_length->value, 9)) {
+		if (!digits_value(msg->content_length->value, 9, &cl)) {
 			verdict(v, 400, "Bad Request: malformed "
 			    "Content-Length");
 			return -1;
 		}
-		cl = strtoul(msg->content_length->value, NULL, 10);
 		if (cl > SIP_MAX_BODY) {
 			verdict(v, 413, "Request Entity Too Large");
 			return -1;
@@ -904,8 +1111,7 @@ check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
 		v->drop = 1;		/* ACK to our non-2xx: absorbed */
 		return -1;
 	}
-	if (osip_strcasecmp(msg->req_uri->scheme, "sip") != 0 &&
-	    osip_strcasecmp(msg->req_uri->scheme, "sips") != 0) {
+	if (!scheme_is_sip(msg->req_uri->scheme)) {
 		verdict(v, 416, "Unsupported URI Scheme");
 		return -1;
 	}
@@ -913,14 +1119,15 @@ check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
 		verdict(v, 400, "Bad Request: malformed Request-URI");
 		return -1;
 	}
-	if (osip_message_get_max_forwards(msg, 0, &mf) >= 0 && mf != NULL) {
+	xhdrs_find(msg, &x);
+	if ((mf = x.max_forwards) != NULL) {
 		/* leading zeros are legal (RFC 4475 3.1.1.1) */
-		if (!all_digits(mf->hvalue, 10) || atol(mf->hvalue) > 255) {
+		if (!digits_value(mf->hvalue, 10, &num) || num > 255) {
 			verdict(v, 400, "Bad Request: malformed "
 			    "Max-Forwards");
 			return -1;
 		}
-		if (atoi(mf->hvalue) == 0 && strcmp(method, "OPTIONS") != 0) {
+		if (num == 0 && strcmp(method, "OPTIONS") != 0) {
 			verdict(v, 483, "Too Many Hops");
 			return -1;
 		}
@@ -939,7 +1146,7 @@ check_request(struct connector *c, struct sipmsg *m, struct sip_verdict *v,
 		}
 		return -1;
 	}
-	if (check_require(msg, v) != 0)
+	if (check_require(&x, v) != 0)
 		return -1;
 	return 0;
 }
@@ -973,18 +1180,16 @@ check_response(struct sipmsg *m, struct sip_verdict *v)
 void
 sip_parse_inbound(struct connector *c, struct sipmsg *m, struct sip_verdict *v)
 {
-	struct resp_hdrs h;
 	struct scan sc;
 	size_t bodylen;
 
 	memset(v, 0, sizeof(*v));
-	memset(&h, 0, sizeof(h));
-	if (check_raw(m, v, &sc, &h) != 0) {
+	if (check_raw(m, v, &sc) != 0) {
 		if (!m->is_request && !v->drop) {
 			v->code = 0;
 			drop(v, "malformed response");
 		}
-		goto out;
+		return;
 	}
 	bodylen = sc.have_end ? m->len - sc.bodyoff : 0;
 	if (osip_message_init(&m->msg) != 0)
@@ -996,18 +1201,16 @@ sip_parse_inbound(struct connector *c, struct sipmsg *m, struct sip_verdict *v)
 			verdict(v, 400, "Bad Request: malformed header");
 		else
 			drop(v, "malformed response");
-		goto out;
+		return;
 	}
 	if (MSG_IS_REQUEST(m->msg) != m->is_request) {
 		verdict(v, 400, "Bad Request: malformed start line");
-		goto out;
+		return;
 	}
 	if (m->is_request)
 		(void)check_request(c, m, v, bodylen);
 	else
 		(void)check_response(m, v);
-out:
-	resp_hdrs_free(&h);
 }
 
 int
