@@ -149,25 +149,33 @@ line_end(const char *p, size_t len, size_t *next)
 	return (size_t)(nl - p);
 }
 
+/*
+ * The first byte at or after pos that is below 0x20 and not a tab, or
+ * len: a line end, or a control byte a response must not copy.  Eight
+ * bytes at a time while none is; a tab sends the rest to the byte loop.
+ */
+static size_t
+ctl_next(const char *p, size_t pos, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t w;
+
+	for (; pos + 8 <= len; pos += 8) {
+		memcpy(&w, p + pos, 8);
+		if (((w - ones * 0x20) & ~w & ones * 0x80) != 0)
+			break;
+	}
+	for (; pos < len; pos++)
+		if ((unsigned char)p[pos] < 0x20 && p[pos] != '\t')
+			return pos;
+	return len;
+}
+
 /* A header value we may copy into a response: no control bytes. */
 static int
 value_clean(const char *v, size_t n)
 {
-	const uint64_t ones = 0x0101010101010101ULL;
-	uint64_t w;
-	size_t i = 0;
-
-	/* eight bytes at a time while none is below 0x20; a tab (allowed)
-	 * or a control byte sends the rest to the byte loop */
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, v + i, 8);
-		if (((w - ones * 0x20) & ~w & ones * 0x80) != 0)
-			break;
-	}
-	for (; i < n; i++)
-		if ((unsigned char)v[i] < 0x20 && v[i] != '\t')
-			return 0;
-	return 1;
+	return ctl_next(v, 0, n) == n;
 }
 
 /* ASCII case-insensitive equality with a lower-case name, as
@@ -302,19 +310,61 @@ field_end(struct scan *sc, const struct field *f, hdr_cb cb, void *arg)
 	return cb != NULL ? cb(f->kind, f->val, f->vlen, f->clean, arg) : 0;
 }
 
+/*
+ * A line that starts a header of ours: one scan from its value to the
+ * first control byte finds both the line end and whether the value is
+ * clean; only a value with a control byte needs a second look.
+ */
+static size_t
+value_line(const char *raw, size_t len, size_t pos, size_t v,
+    struct field *f, size_t *next)
+{
+	size_t q, n;
+
+	for (q = pos + v; q < len && (raw[q] == ' ' || raw[q] == '\t'); q++)
+		;
+	f->val = raw + q;
+	q = ctl_next(raw, q, len);
+	if (q == len || raw[q] == '\n' || (raw[q] == '\r' && q + 1 < len &&
+	    raw[q + 1] == '\n')) {
+		f->clean = 1;
+		n = q - pos;
+		*next = q == len ? n : n + (raw[q] == '\n' ? 1 : 2);
+	} else {
+		f->clean = 0;
+		n = line_end(raw + pos, len - pos, next);
+	}
+	f->vlen = (size_t)(raw + pos + n - f->val);
+	f->joined = 0;
+	return n;
+}
+
 static void
 raw_scan(const char *raw, size_t len, struct scan *sc, hdr_cb cb, void *arg)
 {
 	struct field f;
-	const char *line, *prev = NULL, *end;
+	const char *line, *prev = NULL;
 	size_t pos, n, next, prevn = 0, v;
 	int have = 0, stop = 0;		/* have: -1 not known yet */
+	int kind;
 
 	memset(sc, 0, sizeof(*sc));
 	memset(&f, 0, sizeof(f));
 	sc->startlen = sc->maxline = line_end(raw, len, &next);
 	for (pos = next; pos < len && !stop; pos += next) {
 		line = raw + pos;
+		/* a name of ours cannot hold a line end: look before one */
+		if ((kind = line_kind(line, len - pos, &v)) != HK_OTHER) {
+			if (have > 0 && f.kind != HK_OTHER)
+				stop = field_end(sc, &f, cb, arg);
+			sc->nheaders++;
+			have = 1;
+			f.kind = kind;
+			n = value_line(raw, len, pos, v, &f, &next);
+			if (n > sc->maxline)
+				sc->maxline = n;
+			continue;
+		}
 		n = line_end(line, len - pos, &next);
 		if (n > sc->maxline)
 			sc->maxline = n;
@@ -335,20 +385,10 @@ raw_scan(const char *raw, size_t len, struct scan *sc, hdr_cb cb, void *arg)
 		if (have > 0 && f.kind != HK_OTHER)
 			stop = field_end(sc, &f, cb, arg);
 		sc->nheaders++;
-		if ((f.kind = line_kind(line, n, &v)) == HK_OTHER) {
-			have = -1;
-			prev = line;
-			prevn = n;
-			continue;
-		}
-		have = 1;
-		end = line + n;
-		for (f.val = line + v; f.val < end && (*f.val == ' ' ||
-		    *f.val == '\t'); f.val++)
-			;
-		f.vlen = (size_t)(end - f.val);
-		f.clean = value_clean(f.val, f.vlen);
-		f.joined = 0;
+		f.kind = HK_OTHER;
+		have = -1;
+		prev = line;
+		prevn = n;
 	}
 	if (have > 0 && !stop && f.kind != HK_OTHER)
 		(void)field_end(sc, &f, cb, arg);
@@ -777,11 +817,35 @@ str_is(const char *s, const char *lc)
 	return s != NULL && name_eq(s, lc, n) && s[n] == '\0';
 }
 
+/* s starts with p (strncmp(s, p, strlen(p)) == 0, without the call). */
+static int
+str_prefix(const char *s, const char *p)
+{
+	while (*p != '\0')
+		if (*s++ != *p++)
+			return 0;
+	return 1;
+}
+
 static int
 scheme_is_sip(const char *s)
 {
-	return str_is(s, "sip") || str_is(s, "sips");
+	/* "sip" or "sips" in any case; c | 0x20 folds only these letters */
+	if (s == NULL || (s[0] | 0x20) != 's' || (s[1] | 0x20) != 'i' ||
+	    (s[2] | 0x20) != 'p')
+		return 0;
+	return s[3] == '\0' || ((s[3] | 0x20) == 's' && s[4] == '\0');
 }
+
+/*
+ * Walks a libosip2 list in place (its nodes are public) the way
+ * osip_list_get_first()/get_next() do, up to nb_elt elements and stopping
+ * at a NULL one, without a library call per element.
+ */
+#define OSIP_EACH(var, nd, i, l)					\
+	for ((nd) = (l)->node, (i) = 0; (nd) != NULL &&			\
+	    (i) < (l)->nb_elt && ((var) = (nd)->element) != NULL;	\
+	    (nd) = (nd)->next, (i)++)
 
 /*
  * The headers check_request() reads that libosip2 leaves unparsed: the
@@ -797,23 +861,33 @@ struct xhdrs {
 static void
 xhdrs_find(osip_message_t *msg, struct xhdrs *x)
 {
-	osip_list_iterator_t it;
-	osip_header_t *h;
-	osip_header_t **slot;
+	const __node_t *nd;
+	osip_header_t *h, **slot;
+	int i;
 
 	memset(x, 0, sizeof(*x));
-	for (h = osip_list_get_first(&msg->headers, &it); h != NULL;
-	    h = osip_list_get_next(&it)) {
+	OSIP_EACH(h, nd, i, &msg->headers) {
 		if (h->hname == NULL)
 			continue;
-		if (str_is(h->hname, "max-forwards"))
+		switch (h->hname[0]) {	/* one name compared, not three */
+		case 'm': case 'M':
 			slot = &x->max_forwards;
-		else if (str_is(h->hname, "proxy-require"))
+			if (!str_is(h->hname, "max-forwards"))
+				continue;
+			break;
+		case 'p': case 'P':
 			slot = &x->proxy_require;
-		else if (str_is(h->hname, "require"))
+			if (!str_is(h->hname, "proxy-require"))
+				continue;
+			break;
+		case 'r': case 'R':
 			slot = &x->require;
-		else
+			if (!str_is(h->hname, "require"))
+				continue;
+			break;
+		default:
 			continue;
+		}
 		if (*slot == NULL)
 			*slot = h;
 	}
@@ -846,11 +920,11 @@ check_require(const struct xhdrs *x, struct sip_verdict *v)
 static const char *
 via_branch_param(const osip_via_t *via)
 {
-	osip_list_iterator_t it;
+	const __node_t *nd;
 	osip_generic_param_t *p;
+	int i;
 
-	for (p = osip_list_get_first((osip_list_t *)&via->via_params, &it);
-	    p != NULL; p = osip_list_get_next(&it))
+	OSIP_EACH(p, nd, i, &via->via_params)
 		if (str_is(p->gname, "branch"))
 			return p->gvalue;
 	return NULL;
@@ -860,17 +934,16 @@ via_branch_param(const osip_via_t *via)
 static int
 check_loop(struct connector *c, osip_message_t *msg)
 {
-	osip_list_iterator_t it;
+	const __node_t *nd;
 	osip_via_t *via;
 	const char *br;
-	int port;
+	int i, port;
 
 	if (c == NULL)
 		return 0;
-	for (via = osip_list_get_first(&msg->vias, &it); via != NULL;
-	    via = osip_list_get_next(&it)) {
+	OSIP_EACH(via, nd, i, &msg->vias) {
 		if ((br = via_branch_param(via)) == NULL ||
-		    strncmp(br, "z9hG4bKstc", 10) != 0)
+		    !str_prefix(br, "z9hG4bKstc"))
 			continue;
 		port = via->port ? atoi(via->port) : 5060;
 		if (via->host != NULL && transport_is_local(c, via->host, port))
@@ -882,9 +955,14 @@ check_loop(struct connector *c, osip_message_t *msg)
 static int
 method_relayed(const char *m)
 {
-	return strcmp(m, "MESSAGE") == 0 || strcmp(m, "SUBSCRIBE") == 0 ||
-	    strcmp(m, "NOTIFY") == 0 || strcmp(m, "PUBLISH") == 0 ||
-	    strcmp(m, "OPTIONS") == 0;
+	switch (m[0]) {		/* one strcmp, not five */
+	case 'M': return strcmp(m, "MESSAGE") == 0;
+	case 'N': return strcmp(m, "NOTIFY") == 0;
+	case 'O': return strcmp(m, "OPTIONS") == 0;
+	case 'P': return strcmp(m, "PUBLISH") == 0;
+	case 'S': return strcmp(m, "SUBSCRIBE") == 0;
+	}
+	return 0;
 }
 
 /* Limits and the start line, on raw bytes, before libosip2 sees them. */
@@ -905,7 +983,7 @@ check_raw(struct sipmsg *m, struct sip_verdict *v, struct scan *sc)
 
 	raw_scan(m->raw, m->len, sc, NULL, NULL);
 	n = sc->startlen;
-	m->is_request = !(n >= 4 && strncmp(m->raw, "SIP/", 4) == 0);
+	m->is_request = !(n >= 4 && memcmp(m->raw, "SIP/", 4) == 0);
 	if (sc->nvia == 0) {
 		drop(v, "no Via header");
 		return -1;
@@ -945,7 +1023,7 @@ check_raw(struct sipmsg *m, struct sip_verdict *v, struct scan *sc)
 		verdict(v, 400, "Bad Request: malformed Request-Line");
 		return -1;
 	}
-	if ((size_t)(eol - ver) != 7 || strncasecmp(ver, "SIP/2.0", 7) != 0) {
+	if ((size_t)(eol - ver) != 7 || !name_eq(ver, "sip/2.0", 7)) {
 		if (strncasecmp(ver, "SIP/", 4) == 0)
 			verdict(v, 505, "Version Not Supported");
 		else
@@ -971,11 +1049,17 @@ check_raw(struct sipmsg *m, struct sip_verdict *v, struct scan *sc)
  * libosip2 accepts more, and what it accepts it does not always print
  * back in a form it parses again.
  */
+/* Letters, digits, "-", "." and "_" as a bit set (no branch per byte). */
+static const uint64_t host_name_set[4] = {
+	0x03ff600000000000ULL,	/* "-", ".", "0"-"9" */
+	0x07fffffe87fffffeULL,	/* "A"-"Z", "_", "a"-"z" */
+	0, 0
+};
+
 static int
 host_name_char(unsigned char ch)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_';
+	return (int)((host_name_set[ch >> 6] >> (ch & 63)) & 1);
 }
 
 static int
@@ -1021,12 +1105,12 @@ uri_ok(const osip_uri_t *u)
 static int
 uri_list_ok(const osip_list_t *l, size_t off)
 {
-	osip_list_iterator_t it;
+	const __node_t *nd;
 	void *h;
 	osip_uri_t *u;
+	int i;
 
-	for (h = osip_list_get_first((osip_list_t *)l, &it); h != NULL;
-	    h = osip_list_get_next(&it)) {
+	OSIP_EACH(h, nd, i, l) {
 		u = *(osip_uri_t **)((char *)h + off);
 		if (u == NULL)
 			return 0;
@@ -1183,7 +1267,9 @@ sip_parse_inbound(struct connector *c, struct sipmsg *m, struct sip_verdict *v)
 	struct scan sc;
 	size_t bodylen;
 
-	memset(v, 0, sizeof(*v));
+	/* the verdict is its strings, not the bytes after them */
+	v->code = v->drop = 0;
+	v->reason[0] = v->extra[0] = v->why[0] = '\0';
 	if (check_raw(m, v, &sc) != 0) {
 		if (!m->is_request && !v->drop) {
 			v->code = 0;
