@@ -57,8 +57,7 @@ t_expect "bob's list is his own" "$T/b.out" '^loaded 0x80000001$'
 
 for i in $(seq 1 31); do printf 'store %x v%d\n' "$i" "$i"; done | cs_feed a
 t_wait_grep "$T/a.out" '^loaded 0x00000000' 5
-i=0
-while [ "$(count a '^saved 0x00000000$')" -lt 32 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+t_wait_count "$T/a.out" '^saved 0x00000000$' 32 5
 cmd a "store 40 one too many"
 t_expect "a 33rd key is refused" "$T/a.out" '^saved 0x80000000$'
 cmd a "store 1f replaced"

@@ -83,13 +83,8 @@ peer notify open busy "on a call"
 t_expect "NOTIFY busy -> dnd" "$T/alice.log" "^presence @E bob@beta.example dnd on a call"
 # Refreshed before it expires (granted 5 s), in the same dialog.
 bobcid=$(grep -A3 '^req SUBSCRIBE sip:bob@' "$T/peer.log" | grep -m1 '^callid' | cut -d' ' -f2)
-for i in $(seq 80); do
-	[ "$(grep -c "^callid $bobcid" "$T/peer.log")" -ge 2 ] && break
-	sleep 0.1
-done
-[ "$(grep -c "^callid $bobcid" "$T/peer.log")" -ge 2 ] &&
-	t_pass "subscription refreshed before expiry in the same dialog" ||
-	t_fail "subscription refreshed before expiry in the same dialog"
+t_check "subscription refreshed before expiry in the same dialog" \
+	t_wait_count "$T/peer.log" "^callid $bobcid" 2 8
 peer expires 60
 
 # A second Sametime watcher shares the subscription and sees the state.
@@ -121,41 +116,30 @@ dave unwatch "@E zed@beta.example"
 # 423 Interval Too Brief: asked again once with the peer's Min-Expires.
 peer answer 423 wes
 dave watch "@E wes@beta.example"
-for i in $(seq 50); do
-	[ "$(grep -c '^req SUBSCRIBE sip:wes@' "$T/peer.log")" -ge 2 ] && break
-	sleep 0.1
-done
+t_wait_count "$T/peer.log" '^req SUBSCRIBE sip:wes@' 2 5
 grep -A2 '^req SUBSCRIBE sip:wes@' "$T/peer.log" | grep -q '^expires 7200' &&
 	t_pass "423 -> SUBSCRIBE again with Min-Expires" ||
 	t_fail "423 -> SUBSCRIBE again with Min-Expires"
 dave unwatch "@E wes@beta.example"
 
 # The last watcher leaves: Expires: 0.
+# dialog_ended CALLID: our SUBSCRIBE with Expires: 0 in that dialog
+dialog_ended() { grep -B3 "^callid $1" "$T/peer.log" | grep -q '^expires 0'; }
 dave watch "@E yan@beta.example"
 t_expect "SUBSCRIBE to yan" "$T/peer.log" "^req SUBSCRIBE sip:yan@beta.example"
 sleep 0.3
 dave unwatch "@E yan@beta.example"
 yancid=$(grep -A4 '^req SUBSCRIBE sip:yan@' "$T/peer.log" | grep -m1 '^callid' | cut -d' ' -f2)
-for i in $(seq 50); do
-	grep -B3 "^callid $yancid" "$T/peer.log" | grep -q '^expires 0' && break
-	sleep 0.1
-done
-grep -B3 "^callid $yancid" "$T/peer.log" | grep -q '^expires 0' &&
-	t_pass "last watcher leaves -> SUBSCRIBE Expires: 0" ||
-	t_fail "last watcher leaves -> SUBSCRIBE Expires: 0"
+t_check "last watcher leaves -> SUBSCRIBE Expires: 0" \
+	t_until 5 dialog_ended "$yancid"
 # Watch and leave at once: whether or not the first SUBSCRIBE was answered
 # yet, the subscription is ended (Expires: 0), not left to run.
 dave watch "@E xia@beta.example"
 dave unwatch "@E xia@beta.example"
 t_expect "SUBSCRIBE to xia" "$T/peer.log" "^req SUBSCRIBE sip:xia@beta.example"
 xiacid=$(grep -A4 '^req SUBSCRIBE sip:xia@' "$T/peer.log" | grep -m1 '^callid' | cut -d' ' -f2)
-for i in $(seq 50); do
-	grep -B3 "^callid $xiacid" "$T/peer.log" | grep -q '^expires 0' && break
-	sleep 0.1
-done
-grep -B3 "^callid $xiacid" "$T/peer.log" | grep -q '^expires 0' &&
-	t_pass "watch and leave at once -> Expires: 0 in that dialog" ||
-	t_fail "watch and leave at once -> Expires: 0 in that dialog"
+t_check "watch and leave at once -> Expires: 0 in that dialog" \
+	t_until 5 dialog_ended "$xiacid"
 dave unwatch "@E bob@beta.example"
 
 # 2. IM Sametime -> SIP, answered 200.
@@ -203,37 +187,26 @@ t_expect "trace file names the MESSAGE and user" "$T/trace.log" \
 # 6. The community server goes away: external watcher told offline;
 #    back: restored without a gateway restart.
 mark=$(wc -l <"$T/peer.log")
+since_mark() { tail -n +"$((mark + 1))" "$T/peer.log"; }
+closed_since_mark() { since_mark | grep -q '<basic>closed</basic>'; }
+open_after_closed() {
+	since_mark | grep '^body' | sed -n '/<basic>closed/,$p' |
+		grep -q '<basic>open</basic>'
+}
 t_stop community KILL
-for i in $(seq 50); do
-	[ "$(tail -n +"$((mark + 1))" "$T/peer.log" | grep -c '<basic>closed</basic>')" -gt 0 ] && break
-	sleep 0.1
-done
-tail -n +"$((mark + 1))" "$T/peer.log" | grep -q '<basic>closed</basic>' &&
-	t_pass "community server killed -> watcher gets NOTIFY closed" ||
-	t_fail "community server killed -> watcher gets NOTIFY closed"
+t_check "community server killed -> watcher gets NOTIFY closed" \
+	t_until 5 closed_since_mark
 t_start community "$STCOMMUNITY" -D -c "$D" -f "$T/community.conf"
 t_wait_tcp "$VP_ADDR" "$VP_PORT" 15
-for i in $(seq 100); do
-	[ "$(grep -c 'session with .* up' "$T/gateway.log")" -ge 2 ] && break
-	sleep 0.1
-done
-[ "$(grep -c 'session with .* up' "$T/gateway.log")" -ge 2 ] &&
-	t_pass "gateway logs in again by itself" ||
-	t_fail "gateway logs in again by itself"
+t_check "gateway logs in again by itself" \
+	t_wait_count "$T/gateway.log" 'session with .* up' 2 10
 t_fifo alice2
 "$STCLIENT" -H "$VP_ADDR" -P "$VP_PORT" -u alice -p pw-alice \
 	<"$T/alice2.in" >"$T/alice2.log" 2>"$T/alice2.err.log" &
 T_PIDS+=("$!")
 t_expect "alice logs in again" "$T/alice2.log" "^loggedin alice"
-for i in $(seq 100); do
-	tail -n +"$((mark + 1))" "$T/peer.log" | grep '^body' |
-		sed -n '/<basic>closed/,$p' | grep -q '<basic>open</basic>' && break
-	sleep 0.1
-done
-tail -n +"$((mark + 1))" "$T/peer.log" | grep '^body' |
-	sed -n '/<basic>closed/,$p' | grep -q '<basic>open</basic>' &&
-	t_pass "after the restart the watch is restored (NOTIFY open)" ||
-	t_fail "after the restart the watch is restored (NOTIFY open)"
+t_check "after the restart the watch is restored (NOTIFY open)" \
+	t_until 10 open_after_closed
 
 t_expect "trace: application login" "$T/trace.log" \
 	"vp user=stsipgateway logged in to $VP_ADDR:$VP_PORT"
@@ -259,13 +232,8 @@ sed -i 's/^SupportExternalCommunities = true/SupportExternalCommunities = false/
 nconf=$(grep -c '^config ' "$T/peer.log")
 "$STCONFIG" -s "$T/gw.sock" reload >"$T/reload2.out" 2>&1 &&
 	t_pass "good reload accepted" || t_fail "good reload accepted ($(cat "$T/reload2.out"))"
-for i in $(seq 50); do
-	[ "$(grep -c '^config ' "$T/peer.log")" -gt "$nconf" ] && break
-	sleep 0.1
-done
-[ "$(grep -c '^config ' "$T/peer.log")" -gt "$nconf" ] &&
-	t_pass "reload pushes CONFIG to the connector again" ||
-	t_fail "reload pushes CONFIG to the connector again"
+t_check "reload pushes CONFIG to the connector again" \
+	t_wait_count "$T/peer.log" '^config ' $((nconf + 1)) 5
 peer message bob@beta.example alice@alpha.example federation off
 t_expect "federation off: MESSAGE answered 403" "$T/peer.log" "^resp MESSAGE 403"
 peer subscribe erin@beta.example alice@alpha.example

@@ -80,15 +80,11 @@ alice watch "@E bob@beta.example"
 t_expect "SUBSCRIBE From alice's LDAP mail (StartTLS, bound)" "$T/peer.log" \
 	"^from <sip:alice.anders@alpha.example>"
 alice msg "@E bob@beta.example" hi from ldap
-for i in $(seq 50); do
+from_ldap_mail() {
 	grep -A4 '^req MESSAGE sip:bob@beta.example' "$T/peer.log" |
-		grep -q '^from <sip:alice.anders@alpha.example>' && break
-	sleep 0.1
-done
-grep -A4 '^req MESSAGE sip:bob@beta.example' "$T/peer.log" |
-	grep -q '^from <sip:alice.anders@alpha.example>' &&
-	t_pass "MESSAGE From alice's LDAP mail" ||
-	t_fail "MESSAGE From alice's LDAP mail"
+		grep -q '^from <sip:alice.anders@alpha.example>'
+}
+t_check "MESSAGE From alice's LDAP mail" t_until 5 from_ldap_mail
 # Address -> internal ID for what arrives.
 peer message bob@beta.example alice.anders@alpha.example hello alice
 t_expect "MESSAGE to the LDAP mail reaches alice" "$T/alice.log" \
@@ -111,11 +107,8 @@ t_expect "the unanswering connection is dropped" "$T/gateway.log" \
 # Reconnecting to the stalled server hangs in StartTLS: bounded too.
 sleep 2
 peer message bob@beta.example frank.f@alpha.example hi frank
-gw_count() { grep -c "$1" "$T/peer.log"; }
-for i in $(seq 80); do [ "$(gw_count '^resp MESSAGE 480')" -ge 2 ] && break; sleep 0.1; done
-[ "$(gw_count '^resp MESSAGE 480')" -ge 2 ] &&
-	t_pass "stalled directory at connect: 480" ||
-	t_fail "stalled directory at connect: 480"
+t_check "stalled directory at connect: 480" \
+	t_wait_count "$T/peer.log" '^resp MESSAGE 480' 2 8
 t_expect "the connection stuck in set-up is dropped" "$T/gateway.log" \
 	"LDAP .*: no answer while connecting" 5
 kill -CONT "$(t_pid slapd)"
@@ -127,12 +120,8 @@ t_expect "directory answering again: dave gets the IM" "$T/dave.log" \
 # The directory dies: clean 480; it comes back: served again, no restart.
 slapd_stop
 peer message bob@beta.example frank.f@alpha.example hi frank
-for i in $(seq 60); do
-	[ "$(grep -c '^resp MESSAGE 480' "$T/peer.log")" -ge 3 ] && break
-	sleep 0.1
-done
-[ "$(grep -c '^resp MESSAGE 480' "$T/peer.log")" -ge 3 ] &&
-	t_pass "directory down: 480" || t_fail "directory down: 480"
+t_check "directory down: 480" \
+	t_wait_count "$T/peer.log" '^resp MESSAGE 480' 3 6
 # ... and a Sametime user whose address is not known yet gets a VP error.
 printf 'msg @E bob@beta.example while ldap is down\n' >&"${T_FD[dave]}"
 t_expect "directory down: dave's IM out gets an error, not silence" \

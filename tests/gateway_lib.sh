@@ -9,7 +9,6 @@
 #   gw_client USER               stclient logged in as USER ($T/USER.log;
 #                                commands with: gw_cmd USER LINE)
 #   gw_peer LINE                 a command to the test peer ($T/peer.log)
-#   gw_wait_count FILE REGEX N [SECS]   until FILE has >= N matching lines
 
 . "$top_srcdir/tests/lib/docs.sh"
 
@@ -60,12 +59,3 @@ gw_client() {
 
 gw_cmd() { local u=$1; shift; printf '%s\n' "$*" >&"${T_FD[$u]}"; }
 gw_peer() { printf '%s\n' "$*" >&"${T_FD[peer]}"; }
-
-gw_wait_count() {
-	local file=$1 re=$2 n=$3 secs=${4:-10} i=0
-	while [ $i -lt $((secs * 10)) ]; do
-		[ "$(grep -Ec -- "$re" "$file" 2>/dev/null)" -ge "$n" ] && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}

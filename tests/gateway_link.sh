@@ -102,13 +102,8 @@ sed -i 's/^Domains = beta.example$/Domains = beta.example, *.beta.example/' \
 mv "$T/trace.log" "$T/trace.log.1"	# rotated
 kill -HUP "$(t_pid gateway)"
 t_expect "SIGHUP reopens a rotated trace file" "$T/trace.log" "trace on"
-for i in $(seq 50); do
-	[ "$(grep -c '^config ' "$T/p4.log")" -ge 2 ] && break
-	sleep 0.1
-done
-[ "$(grep -c '^config ' "$T/p4.log")" -ge 2 ] &&
-	t_pass "SIGHUP pushes the documents to the connector again" ||
-	t_fail "SIGHUP pushes the documents to the connector again"
+t_check "SIGHUP pushes the documents to the connector again" \
+	t_wait_count "$T/p4.log" '^config ' 2 5
 t_expect "the connector acknowledged the new generation" "$T/gateway.log" \
 	"edge1 applied CONFIG generation 3"
 # A bad set on SIGHUP: refused, the old one kept, errors logged.

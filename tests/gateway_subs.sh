@@ -31,13 +31,13 @@ t_expect "final NOTIFY shows closed" "$T/peer.log" "^body .*<basic>closed</basic
 # the current state (alice is online: open).
 gw_peer subexpires 0
 gw_peer subscribe gus@beta.example alice@alpha.example
-for i in $(seq 50); do
-	grep -A4 '^req NOTIFY sip:peer' "$T/peer.log" | grep -q '^substate terminated;reason=timeout' &&
-		[ "$(grep -c '^resp SUBSCRIBE 200' "$T/peer.log")" -ge 2 ] && break
-	sleep 0.1
-done
-[ "$(grep -c '^resp SUBSCRIBE 200' "$T/peer.log")" -ge 2 ] &&
-	t_pass "fetch answered 200" || t_fail "fetch answered 200"
+fetch_done() {
+	grep -A4 '^req NOTIFY sip:peer' "$T/peer.log" |
+		grep -q '^substate terminated;reason=timeout' &&
+		t_count_ge "$T/peer.log" '^resp SUBSCRIBE 200' 2
+}
+t_until 5 fetch_done
+t_check "fetch answered 200" t_count_ge "$T/peer.log" '^resp SUBSCRIBE 200' 2
 t_expect "fetch: one NOTIFY, terminated, with the state (open)" "$T/peer.log" \
 	"^body .*<basic>open</basic>" 5
 "$STCONFIG" -s "$T/gw.sock" status >"$T/status0.out" 2>&1
@@ -47,19 +47,19 @@ t_expect "fetch leaves no subscription behind" "$T/status0.out" \
 # Unsubscribe in the dialog: 200 and a final NOTIFY.
 gw_peer subexpires 60
 gw_peer subscribe carol@beta.example dave@alpha.example
-gw_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 3 || t_fail "second SUBSCRIBE 200"
-gw_wait_count "$T/peer.log" "^substate active" 2
+t_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 3 || t_fail "second SUBSCRIBE 200"
+t_wait_count "$T/peer.log" "^substate active" 2
 gw_peer unsubscribe
-gw_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 4 &&
+t_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 4 &&
 	t_pass "unsubscribe answered 200" || t_fail "unsubscribe answered 200"
-gw_wait_count "$T/peer.log" "^substate terminated" 3 &&
+t_wait_count "$T/peer.log" "^substate terminated" 3 &&
 	t_pass "unsubscribe: final NOTIFY terminated" ||
 	t_fail "unsubscribe: final NOTIFY terminated"
 
 # Limit per watcher (2): the third subscription of one watcher is refused.
 gw_peer subscribe frank@beta.example alice@alpha.example
 gw_peer subscribe frank@beta.example dave@alpha.example
-gw_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 6 ||
+t_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 6 ||
 	t_fail "frank's first two subscriptions accepted"
 gw_peer subscribe frank@beta.example erin@alpha.example
 t_expect "third subscription of one watcher: 403" "$T/peer.log" "^resp SUBSCRIBE 403"
@@ -72,7 +72,7 @@ t_expect "dnd -> NOTIFY with RPID busy and the note" "$T/peer.log" \
 # isComposing from SIP: accepted (200), no IM shown.
 n=$(grep -c '^resp MESSAGE 200' "$T/peer.log")
 gw_peer composing bob@beta.example alice@alpha.example active
-gw_wait_count "$T/peer.log" "^resp MESSAGE 200" $((n + 1)) &&
+t_wait_count "$T/peer.log" "^resp MESSAGE 200" $((n + 1)) &&
 	t_pass "isComposing answered 200" || t_fail "isComposing answered 200"
 t_expect_not "isComposing shows no IM" "$T/alice.log" "^im "
 

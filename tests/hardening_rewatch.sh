@@ -21,13 +21,13 @@ gw_cmd alice "status active first note"
 
 gw_peer subexpires 60
 gw_peer subscribe carol@beta.example alice@alpha.example
-gw_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 1 || t_fail "first SUBSCRIBE 200"
+t_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 1 || t_fail "first SUBSCRIBE 200"
 gw_peer subscribe carol@beta.example alice@alpha.example
-gw_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 2 &&
+t_wait_count "$T/peer.log" "^resp SUBSCRIBE 200" 2 &&
 	t_pass "two subscriptions of carol to alice" || t_fail "second SUBSCRIBE 200"
-gw_wait_count "$T/peer.log" "^substate active" 2
+t_wait_count "$T/peer.log" "^substate active" 2
 gw_peer unsubscribe
-gw_wait_count "$T/peer.log" "^substate terminated" 1 &&
+t_wait_count "$T/peer.log" "^substate terminated" 1 &&
 	t_pass "the second one ends (final NOTIFY)" || t_fail "unsubscribe"
 sleep 0.5
 gw_cmd alice "status away second note"

@@ -103,6 +103,29 @@ t_wait_grep() {
 	return 1
 }
 
+# t_until SECONDS CMD...: run CMD every 0.1 s until it succeeds (0), or
+# until SECONDS have passed (1).
+t_until() {
+	local n=$(($1 * 10)) i=0
+	shift
+	until "$@"; do
+		[ $i -ge $n ] && return 1
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
+# t_wait_count FILE REGEX N [SECONDS]: until FILE has N or more lines
+# matching REGEX (extended).
+t_count_ge() { [ "$(grep -Ec -- "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
+t_wait_count() { t_until "${4:-10}" t_count_ge "$1" "$2" "$3"; }
+
+# t_check WHAT CMD...: t_pass WHAT if CMD succeeds, else t_fail WHAT.
+t_check() {
+	local what=$1
+	shift
+	if "$@"; then t_pass "$what"; else t_fail "$what"; fi
+}
+
 # t_expect WHAT FILE REGEX [SECONDS]: a named assertion on a log/output file.
 t_expect() {
 	local what=$1 file=$2 re=$3 secs=${4:-10}
