@@ -128,21 +128,14 @@ t_expect "a blocked external watcher sees offline" "$T/gw.out" \
 # The two conversations of 3. (alice -> bob and bob -> alice) end with the
 # block: the gateway sees both channels closed (the probe names each by
 # the external user first).
-i=0
-while [ "$(grep -c "^imdestroy $BOBRE alice 0x80000210$" "$T/gw.out")" -lt 2 ] &&
-    [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-n=$(grep -c "^imdestroy $BOBRE alice 0x80000210$" "$T/gw.out")
+DESTROYED="^imdestroy $BOBRE alice 0x80000210$"
+t_wait_count "$T/gw.out" "$DESTROYED" 2 5
+n=$(grep -c "$DESTROYED" "$T/gw.out")
 [ "$n" = 2 ] && t_pass "both open IM channels with bob are closed by the block" ||
 	t_fail "both open IM channels with bob are closed by the block ($n)"
 cmd gw "im $BOB alice blocked text"
-i=0
-while [ "$(grep -c "^imdestroy $BOBRE alice 0x80000210$" "$T/gw.out")" -lt 3 ] &&
-    [ $i -lt 100 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-n=$(grep -c "^imdestroy $BOBRE alice 0x80000210$" "$T/gw.out")
+t_wait_count "$T/gw.out" "$DESTROYED" 3 10
+n=$(grep -c "$DESTROYED" "$T/gw.out")
 [ "$n" = 3 ] && t_pass "IM from a blocked external user refused" ||
 	t_fail "IM from a blocked external user refused ($n)"
 cmd alice "block"

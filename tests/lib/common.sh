@@ -82,27 +82,6 @@ t_stop() {
 	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 }
 
-# t_wait_tcp HOST PORT [SECONDS]: wait until something listens there.
-t_wait_tcp() {
-	local host=$1 port=$2 secs=${3:-10} i=0
-	while [ $i -lt $((secs * 10)) ]; do
-		if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
-		sleep 0.1; i=$((i + 1))
-	done
-	t_log "nothing listens on $host:$port after ${secs}s"
-	return 1
-}
-
-# t_wait_grep FILE REGEX [SECONDS]: wait until a line of FILE matches.
-t_wait_grep() {
-	local file=$1 re=$2 secs=${3:-10} i=0
-	while [ $i -lt $((secs * 10)) ]; do
-		grep -Eq -- "$re" "$file" 2>/dev/null && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-
 # t_until SECONDS CMD...: run CMD every 0.1 s until it succeeds (0), or
 # until SECONDS have passed (1).
 t_until() {
@@ -113,6 +92,17 @@ t_until() {
 		sleep 0.1; i=$((i + 1))
 	done
 }
+
+# t_wait_tcp HOST PORT [SECONDS]: wait until something listens there.
+t_tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+t_wait_tcp() {
+	t_until "${3:-10}" t_tcp_open "$1" "$2" && return 0
+	t_log "nothing listens on $1:$2 after ${3:-10}s"
+	return 1
+}
+
+# t_wait_grep FILE REGEX [SECONDS]: wait until a line of FILE matches.
+t_wait_grep() { t_until "${3:-10}" grep -Eq -- "$2" "$1" 2>/dev/null; }
 
 # t_wait_count FILE REGEX N [SECONDS]: until FILE has N or more lines
 # matching REGEX (extended).
