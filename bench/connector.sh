@@ -11,18 +11,24 @@
 # run lasts 45 s and its rate is that of the last 10 s: UDP transactions
 # are kept 32 s after their answer, so a short run overstates it.
 #
-#   bench/connector.sh [-q] [-d seconds] [-w in_flight] [-t "udp tcp tls"]
+# The CPU time the connector and the link peer spent per relayed message
+# is logged for each transport (it tells a change apart from the noise of
+# a shared machine better than the rate does).
+#
+#   bench/connector.sh [-k] [-q] [-d seconds] [-w in_flight] [-t "udp tcp tls"]
+#     -k  ours only, no Kamailio (while working on the connector)
 set -u
 . "$(dirname "$0")/lib.sh"
 
-dur=8 win=200 tps="udp tcp tls" udpdur=45
-while getopts "d:qt:w:" o; do
+dur=8 win=200 tps="udp tcp tls" udpdur=45 kam=1
+while getopts "d:kqt:w:" o; do
 	case $o in
 	d) dur=$OPTARG ;;
+	k) kam=0 ;;
 	q) dur=2 udpdur=4 ;;
 	t) tps=$OPTARG ;;
 	w) win=$OPTARG ;;
-	*) sed -n '12p' "$0" >&2; exit 2 ;;
+	*) sed -n '17,18p' "$0" >&2; exit 2 ;;
 	esac
 done
 
@@ -35,7 +41,8 @@ SIPP_UAC=(sipp -sf "$top_srcdir/bench/sipp/uac_message.xml" -key rdomain
 
 # sipp_rate NAME TP TARGET [SECS [FROM]]: closed-loop SIPp run of SECS
 # (default $dur) seconds; "rate fail_pct early_rate": the rate from second
-# FROM (default 1) to the end, and from second 1 to second $dur.
+# FROM (default 1) to the end, and from second 1 to second $dur; then the
+# number of answered requests.
 sipp_rate() {
 	local name=$1 tp=$2 target=$3 secs=${4:-$dur} from=${5:-1}
 	(cd "$B" && timeout $((secs + 20)) "${SIPP_UAC[@]}" -t "$tp" \
@@ -53,17 +60,19 @@ sipp_rate() {
 		  last = tm; fl = f; sl = s }
 		END { r = (t1 > t0) ? (s1 - s0) / (t1 - t0) : 0
 		  e = (e1 > e0) ? (es1 - es0) / (e1 - e0) : 0
-		  printf "%.0f %.3f %.0f\n", r, (sl + fl) ? 100 * fl / (sl + fl) : 100, e }' \
+		  printf "%.0f %.3f %.0f %d\n", r, (sl + fl) ? 100 * fl / (sl + fl) : 100, e, sl }' \
 		"$B/$name.csv"
 }
 
-# load_rate NAME TARGET: closed-loop TLS run with sip_load; "rate fail_pct".
+# load_rate NAME TARGET: closed-loop TLS run with sip_load; "rate fail_pct
+# - answered".
 load_rate() {
 	local name=$1 target=$2
 	timeout $((dur + 30)) "$SIP_LOAD" -m uac -t tls -d "$target" -B "$U" \
 		-c 1 -w "$win" -D "$dur" -C "$B/pki/beta.pem" \
 		-K "$B/pki/beta.key" >"$B/$name.out" 2>"$B/$name.err"
-	echo "$(b_kv "$B/$name.out" rate) $(b_kv "$B/$name.out" fail_pct)"
+	echo "$(b_kv "$B/$name.out" rate) $(b_kv "$B/$name.out" fail_pct) -" \
+		"$(b_kv "$B/$name.out" ok)"
 }
 
 # run_tp TP NAME TARGET: the right driver for the transport.
@@ -79,27 +88,40 @@ declare -A R F RSS
 UDP_EARLY=
 pass() { awk -v f="$1" 'BEGIN { exit !(f != "" && f < 0.1) }'; }
 
+# us_per_msg NAME N: CPU microseconds NAME spent per message since
+# b_cpu_snap, over N messages.
+us_per_msg() {
+	awk -v a="$(b_cpu_ticks "$(b_pid "$1")")" -v b="${B_CPU0[$1]:-0}" \
+	    -v hz="$(getconf CLK_TCK)" -v n="$2" \
+	    'BEGIN { if (n + 0 > 0) printf "%.1f", 1e6 * (a - b) / hz / n;
+		else printf "?" }'
+}
+
 # --- ours: a fresh connector for each transport ------------------------------
 for tp in $tps; do
 	edge_start || exit 1
 	port=5060; [ "$tp" = tls ] && port=5061
+	b_cpu_snap conn peer
 	if [ "$tp" = udp ]; then
 		# UDP server transactions live 64*T1 = 32 s after their answer
 		# (Timer J): the sustained rate is the one past that point
 		from=$((udpdur > 11 ? udpdur - 10 : 1))
-		read -r r f e < <(sipp_rate ours_udp u1 "$C:5060" "$udpdur" "$from")
+		read -r r f e n < <(sipp_rate ours_udp u1 "$C:5060" "$udpdur" "$from")
 		UDP_EARLY=$e
 		b_log "connector udp: first ${dur} s $e/s, seconds $from-$udpdur $r/s"
 	else
-		read -r r f e < <(run_tp "$tp" "ours_$tp" "$C:$port")
+		read -r r f e n < <(run_tp "$tp" "ours_$tp" "$C:$port")
 	fi
 	R[ours_$tp]=$r F[ours_$tp]=$f
 	b_log "connector $tp: $r/s, $f % failed, RSS $(b_rss_kib "$(b_pid conn)") KiB"
+	b_log "connector $tp: CPU per message: connector $(us_per_msg conn "$n") us," \
+		"link peer $(us_per_msg peer "$n") us ($n messages)"
 	RSS[$tp]=$(b_rss_kib "$(b_pid conn)")
 	edge_stop
 done
 
 # --- Kamailio ---------------------------------------------------------------
+[ $kam = 1 ] || exit 0
 for fwd in stateless stateful; do
 	for tp in $tps; do
 		port=5060 nh="sip:$S:5060" uas=

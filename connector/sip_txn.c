@@ -5,17 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <osipparser2/osip_message.h>
 
 #include "connector.h"
+#include "sip_txn.h"
 #include "log.h"
 
-#define TXN_BUCKETS	65536	/* finished UDP ones linger 64 x T1 */
+#define TXN_BUCKETS	65536	/* live ones; finished ones: sip_txn_done.c */
 #define T4_MS		5000
+#define DONE_SWEEP_MS	100	/* Timer J's granularity */
+#define KEY_MAX		512	/* longer keys are allocated */
 
-enum { SRV_WAITING, SRV_COMPLETED };
+enum { SRV_WAITING };	/* then finished: sip_txn_done.c */
 enum { CLI_RESOLVING, CLI_TRYING, CLI_PROCEEDING, CLI_COMPLETED };
 
 struct txn {
@@ -24,6 +28,7 @@ struct txn {
 	int		 server;	/* 1 inbound, 0 outbound */
 	int		 state;
 	char		*key;
+	uint64_t	 hash;		/* txn_hash of key */
 	char		 method[32];
 	struct event	*timer;		/* J / gateway silence / K */
 	struct event	*retx;		/* E (UDP) */
@@ -34,11 +39,9 @@ struct txn {
 	uint32_t	 flow;
 	struct sockaddr_storage peer;
 	socklen_t	 peerlen;
-	/* server: the request (for 408/503), the final response */
+	/* server: the request (for 408/503) */
 	char		*req;
 	size_t		 reqlen;
-	char		*resp;
-	size_t		 resplen;
 	/* client */
 	struct sipmsg	*out;		/* our copy, with our Via on top */
 	char		*orig;		/* the gateway's request, as sent */
@@ -62,16 +65,70 @@ struct txn_table {
 	struct connector *c;
 	struct txn	*b[TXN_BUCKETS];
 	size_t		 n;
+	struct txn_done	*done;		/* finished UDP server ones */
+	struct event	*done_ev;	/* expires them */
 };
 
-static unsigned
-hash_str(const char *s)
-{
-	unsigned h = 5381;
+/* A transaction key in buf (or allocated when longer: free if != buf). */
+struct tkey {
+	char		*s;
+	size_t		 len;
+	uint64_t	 hash;
+	char		 buf[KEY_MAX];
+};
 
-	while (*s)
-		h = h * 33 + (unsigned char)*s++;
-	return h % TXN_BUCKETS;
+static void
+tkey_set(struct tkey *k, const char *a, const char *b, const char *c,
+    const char *d, const char *e)
+{
+	int n;
+
+	/* fields joined by '|': branch|method, or the pre-3261 five */
+	if (c == NULL)
+		n = snprintf(k->buf, sizeof(k->buf), "%s|%s", a, b);
+	else
+		n = snprintf(k->buf, sizeof(k->buf), "%s|%s|%s|%s|%s", a, b,
+		    c, d, e);
+	if (n < 0)
+		fatal("snprintf");
+	k->s = k->buf;
+	if ((size_t)n >= sizeof(k->buf) && (c == NULL ?
+	    asprintf(&k->s, "%s|%s", a, b) : asprintf(&k->s,
+	    "%s|%s|%s|%s|%s", a, b, c, d, e)) < 0)
+		fatal("asprintf");
+	k->len = (size_t)n;
+	k->hash = txn_hash(k->s, k->len);
+}
+
+static void
+tkey_done(struct tkey *k)
+{
+	if (k->s != k->buf)
+		free(k->s);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+done_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct txn_table *t = arg;
+	uint64_t now = mono_ms(), next;
+	struct timeval tv;
+
+	if ((next = txn_done_expire(t->done, now)) == 0)
+		return;
+	next = next - now < DONE_SWEEP_MS ? DONE_SWEEP_MS : next - now;
+	tv.tv_sec = (time_t)(next / 1000);
+	tv.tv_usec = (suseconds_t)(next % 1000) * 1000;
+	evtimer_add(t->done_ev, &tv);
 }
 
 struct txn_table *
@@ -82,6 +139,9 @@ txn_table_new(struct connector *c)
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		fatal("calloc");
 	t->c = c;
+	t->done = txn_done_new();
+	if ((t->done_ev = evtimer_new(c->base, done_sweep_cb, t)) == NULL)
+		fatal("evtimer_new");
 	return t;
 }
 
@@ -92,7 +152,7 @@ txn_unlink(struct txn *x)
 
 	if (x->key == NULL)
 		return;
-	for (pp = &x->tab->b[hash_str(x->key)]; *pp != NULL;
+	for (pp = &x->tab->b[x->hash % TXN_BUCKETS]; *pp != NULL;
 	    pp = &(*pp)->next)
 		if (*pp == x) {
 			*pp = x->next;
@@ -115,7 +175,6 @@ txn_free(struct txn *x)
 	free(x->cl);
 	free(x->key);
 	free(x->req);
-	free(x->resp);
 	free(x->orig);
 	free(x);
 }
@@ -139,22 +198,25 @@ txn_table_free(struct txn_table *t)
 			}
 			txn_free(x);
 		}
+	event_free(t->done_ev);
+	txn_done_free(t->done);
 	free(t);
 }
 
 size_t
 txn_count(struct connector *c)
 {
-	return c->txns->n;
+	return c->txns->n + txn_done_count(c->txns->done);
 }
 
 static struct txn *
-txn_find(struct txn_table *t, const char *key, int server)
+txn_find(struct txn_table *t, const struct tkey *k, int server)
 {
 	struct txn *x;
 
-	for (x = t->b[hash_str(key)]; x != NULL; x = x->next)
-		if (x->server == server && strcmp(x->key, key) == 0)
+	for (x = t->b[k->hash % TXN_BUCKETS]; x != NULL; x = x->next)
+		if (x->hash == k->hash && x->server == server &&
+		    strcmp(x->key, k->s) == 0)
 			return x;
 	return NULL;
 }
@@ -162,8 +224,10 @@ txn_find(struct txn_table *t, const char *key, int server)
 static void
 txn_insert(struct txn_table *t, struct txn *x)
 {
-	unsigned h = hash_str(x->key);
+	size_t h;
 
+	x->hash = txn_hash(x->key, strlen(x->key));
+	h = x->hash % TXN_BUCKETS;
 	x->next = t->b[h];
 	t->b[h] = x;
 	t->n++;
@@ -173,14 +237,12 @@ txn_insert(struct txn_table *t, struct txn *x)
  * A server transaction's key: the RFC 3261 branch with the sent-by and
  * the method, or for pre-3261 peers the Call-ID, CSeq and top Via.
  */
-static char *
-server_key(const struct sipmsg *m)
+static void
+server_key(const struct sipmsg *m, struct tkey *k)
 {
 	osip_via_t *via = osip_list_get(&m->msg->vias, 0);
 	const char *br = sip_top_branch(m);
 	const char *method = m->msg->cseq->method;
-	char *k = NULL;
-	int n;
 
 	if (strcmp(method, "ACK") == 0 || strcmp(method, "CANCEL") == 0)
 		method = "INVITE";
@@ -188,14 +250,11 @@ server_key(const struct sipmsg *m)
 	 * (17.2.3 adds the sent-by; the gateway's answers are matched on
 	 * raw bytes, so the key takes only what survives re-printing) */
 	if (strncmp(br, "z9hG4bK", 7) == 0)
-		n = asprintf(&k, "%s|%s", br, method);
+		tkey_set(k, br, method, NULL, NULL, NULL);
 	else
-		n = asprintf(&k, "%s|%s|%s|%s|%s", m->msg->call_id->number,
+		tkey_set(k, m->msg->call_id->number,
 		    m->msg->call_id->host ? m->msg->call_id->host : "",
 		    m->msg->cseq->number, via->host ? via->host : "", method);
-	if (n < 0)
-		fatal("asprintf");
-	return k;
 }
 
 static struct event *
@@ -226,49 +285,75 @@ server_send(struct connector *c, struct txn *x, const char *data, size_t len)
 		log_debug("txn: response for %s could not be sent", x->method);
 }
 
+/*
+ * A final answer went out: the transaction is over.  On UDP its key and
+ * answer stay while Timer J runs (RFC 3261 17.2.2), in a compact record,
+ * so that a retransmitted request gets the same answer again instead of
+ * reaching the gateway twice; streams need no such thing.
+ */
+static void
+server_finish(struct connector *c, struct txn *x, const char *resp,
+    size_t len)
+{
+	struct txn_table *t = c->txns;
+	unsigned hold = 64 * c->local.t1_ms;
+	struct timeval tv = { hold / 1000, (hold % 1000) * 1000 };
+
+	if (x->transport == LINK_TP_UDP && resp != NULL &&
+	    txn_done_add(t->done, x->key, strlen(x->key), x->hash,
+	    (struct sockaddr *)&x->peer, x->peerlen, resp, len,
+	    mono_ms() + hold) == 0 && !evtimer_pending(t->done_ev, NULL))
+		evtimer_add(t->done_ev, &tv);
+	txn_free(x);
+}
+
 static void
 server_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct txn *x = arg;
 	struct connector *c = x->tab->c;
-	size_t n;
+	char *resp;
+	size_t n = 0;
 
-	if (x->state == SRV_WAITING) {
-		/* the gateway never answered: the sender gets a final */
-		log_info("txn: gateway did not answer a %s in time: 408",
-		    x->method);
-		x->resp = sip_build_response(x->req, x->reqlen, 408,
-		    "Request Timeout", NULL, &n);
-		if (x->resp != NULL) {
-			x->resplen = n;
-			server_send(c, x, x->resp, n);
-		}
-	}
-	txn_free(x);
+	/* the gateway never answered: the sender gets a final */
+	log_info("txn: gateway did not answer a %s in time: 408", x->method);
+	resp = sip_build_response(x->req, x->reqlen, 408, "Request Timeout",
+	    NULL, &n);
+	if (resp != NULL)
+		server_send(c, x, resp, n);
+	server_finish(c, x, resp, n);
+	free(resp);
 }
 
 int
 txn_server_lookup(struct connector *c, struct sipmsg *m)
 {
-	struct txn *x;
-	char *k = server_key(m);
+	struct tkey k;
+	const struct sockaddr *peer;
+	const char *resp;
+	socklen_t plen;
+	size_t rlen;
+	int found;
 
-	x = txn_find(c->txns, k, 1);
-	free(k);
-	if (x == NULL)
-		return 0;
-	if (x->state == SRV_COMPLETED && x->resp != NULL) {
+	server_key(m, &k);
+	/* still waiting for the gateway: absorbed */
+	found = txn_find(c->txns, &k, 1) != NULL;
+	if (!found && txn_done_find(c->txns->done, k.s, k.len, k.hash, &resp,
+	    &rlen, &peer, &plen)) {
 		/* a retransmitted request regenerates the final response */
-		x->transport = m->transport;
-		x->flow = m->flow;
-		server_send(c, x, x->resp, x->resplen);
+		found = 1;
+		if (transport_send_flow(c, m->transport, m->flow, peer, plen,
+		    resp, rlen) != 0)
+			log_debug("txn: repeated response could not be sent");
 	}
-	return 1;
+	tkey_done(&k);
+	return found;
 }
 
 void
 txn_server_new(struct connector *c, struct sipmsg *m)
 {
+	struct tkey k;
 	struct txn *x;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
@@ -276,7 +361,8 @@ txn_server_new(struct connector *c, struct sipmsg *m)
 	x->tab = c->txns;
 	x->server = 1;
 	x->state = SRV_WAITING;
-	x->key = server_key(m);
+	server_key(m, &k);
+	x->key = k.s == k.buf ? xstrdup(k.s) : k.s;
 	snprintf(x->method, sizeof(x->method), "%s", sip_method(m));
 	x->transport = m->transport;
 	x->flow = m->flow;
@@ -291,42 +377,27 @@ txn_server_new(struct connector *c, struct sipmsg *m)
 	txn_insert(c->txns, x);
 }
 
-/* Sends the gateway's answer; a final one completes the transaction. */
+/* Sends the gateway's answer; a final one ends the transaction. */
 static void
 server_answer(struct connector *c, struct txn *x, const char *raw, size_t len,
     int code)
 {
 	server_send(c, x, raw, len);
-	if (code < 200)
-		return;
-	x->state = SRV_COMPLETED;
-	/* only the answer is kept while Timer J runs: at thousands of
-	 * requests a second the finished transactions add up */
-	free(x->req);
-	x->req = NULL;
-	x->reqlen = 0;
-	if ((x->resp = malloc(len)) == NULL)
-		fatal("malloc");
-	memcpy(x->resp, raw, len);
-	x->resplen = len;
-	/* Timer J: absorb retransmissions on UDP; streams need none */
-	if (x->transport == LINK_TP_UDP)
-		timer_ms(x->timer, 64 * c->local.t1_ms);
-	else
-		txn_free(x);
+	if (code >= 200)
+		server_finish(c, x, raw, len);
 }
 
 void
 txn_server_respond(struct connector *c, struct sipmsg *resp)
 {
 	struct txn *x;
-	char *k;
+	struct tkey k;
 	int code = sip_status(resp);
 
-	k = server_key(resp);
-	x = txn_find(c->txns, k, 1);
-	free(k);
-	if (x == NULL || x->state != SRV_WAITING) {
+	server_key(resp, &k);
+	x = txn_find(c->txns, &k, 1);
+	tkey_done(&k);
+	if (x == NULL) {
 		/* no transaction (expired, or a stateless answer): send it
 		 * where the gateway says */
 		if (transport_send_flow(c, resp->transport, resp->flow,
@@ -342,8 +413,9 @@ txn_server_respond(struct connector *c, struct sipmsg *resp)
 int
 txn_server_respond_raw(struct connector *c, const char *raw, size_t len)
 {
-	char branch[256], method[32], *k;
+	char branch[256], method[32];
 	struct txn *x;
+	struct tkey k;
 	int code;
 
 	if (sip_response_peek(raw, len, &code, branch, sizeof(branch), method,
@@ -351,11 +423,10 @@ txn_server_respond_raw(struct connector *c, const char *raw, size_t len)
 		return 0;
 	if (strcmp(method, "ACK") == 0 || strcmp(method, "CANCEL") == 0)
 		snprintf(method, sizeof(method), "INVITE");
-	if (asprintf(&k, "%s|%s", branch, method) < 0)
-		fatal("asprintf");
-	x = txn_find(c->txns, k, 1);
-	free(k);
-	if (x == NULL || x->state != SRV_WAITING)
+	tkey_set(&k, branch, method, NULL, NULL, NULL);
+	x = txn_find(c->txns, &k, 1);
+	tkey_done(&k);
+	if (x == NULL)
 		return 0;
 	server_answer(c, x, raw, len, code);
 	return 1;
@@ -365,7 +436,7 @@ void
 txn_link_down(struct connector *c)
 {
 	struct txn *x, *nx;
-	char extra[64];
+	char extra[64], *resp;
 	size_t i, n;
 
 	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
@@ -373,17 +444,15 @@ txn_link_down(struct connector *c)
 	for (i = 0; i < TXN_BUCKETS; i++)
 		for (x = c->txns->b[i]; x != NULL; x = nx) {
 			nx = x->next;
-			if (!x->server || x->state != SRV_WAITING)
+			if (!x->server)
 				continue;
-			x->resp = sip_build_response(x->req, x->reqlen, 503,
+			n = 0;
+			resp = sip_build_response(x->req, x->reqlen, 503,
 			    "Service Unavailable", extra, &n);
-			if (x->resp != NULL) {
-				x->resplen = n;
-				server_send(c, x, x->resp, n);
-			}
-			x->state = SRV_COMPLETED;
-			timer_ms(x->timer, x->transport == LINK_TP_UDP ?
-			    64 * c->local.t1_ms : 0);
+			if (resp != NULL)
+				server_send(c, x, resp, n);
+			server_finish(c, x, resp, n);
+			free(resp);
 		}
 }
 
@@ -705,16 +774,15 @@ int
 txn_client_response(struct connector *c, struct sipmsg *resp)
 {
 	struct txn *x;
-	char *k;
+	struct tkey k;
 	int code = sip_status(resp);
 	osip_via_t *via;
 
 
-	if (asprintf(&k, "%s|%s", sip_top_branch(resp),
-	    resp->msg->cseq->method) < 0)
-		fatal("asprintf");
-	x = txn_find(c->txns, k, 0);
-	free(k);
+	tkey_set(&k, sip_top_branch(resp), resp->msg->cseq->method, NULL,
+	    NULL, NULL);
+	x = txn_find(c->txns, &k, 0);
+	tkey_done(&k);
 	if (x == NULL)
 		return 0;
 	if (x->state == CLI_COMPLETED)
