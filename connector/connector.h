@@ -223,8 +223,7 @@ void	 txn_table_free(struct txn_table *);
 /* Inbound request from the Internet, already checked: returns 1 if it was
  * a retransmission (absorbed or answered), 0 if new (a transaction is
  * made and the caller forwards it). */
-int	 txn_server_lookup(struct connector *, struct sipmsg *);
-void	 txn_server_new(struct connector *, struct sipmsg *);
+int	 txn_server_begin(struct connector *, struct sipmsg *);
 /* Final or provisional response from the gateway to an inbound request. */
 void	 txn_server_respond(struct connector *, struct sipmsg *resp);
 /* The same from raw bytes (RFC 3261 branches only): 1 done, 0 not found. */

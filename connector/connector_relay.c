@@ -220,9 +220,8 @@ relay_inbound(struct connector *c, struct sipmsg *m)
 		goto drop;
 	}
 	mark_received(m);
-	if (txn_server_lookup(c, m))
+	if (txn_server_begin(c, m))
 		goto drop;		/* a retransmission */
-	txn_server_new(c, m);
 	if (options_for_us(c, m)) {
 		reply_txn(c, m, 200, "OK", LOCAL_OPTIONS_HDRS);
 		goto drop;

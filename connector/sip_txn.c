@@ -14,10 +14,10 @@
 #include "sip_txn.h"
 #include "log.h"
 
-#define TXN_BUCKETS	65536	/* live ones; finished ones: sip_txn_done.c */
+#define MIN_BUCKETS	1024	/* live ones; finished ones: sip_txn_done.c */
 #define T4_MS		5000
-#define DONE_SWEEP_MS	100	/* Timer J's granularity */
-#define KEY_MAX		512	/* longer keys are allocated */
+#define SWEEP_MS	100	/* granularity of Timer J and of the 408s */
+#define KEY_MAX		256	/* longer keys are allocated */
 
 enum { SRV_WAITING };	/* then finished: sip_txn_done.c */
 enum { CLI_RESOLVING, CLI_TRYING, CLI_PROCEEDING, CLI_COMPLETED };
@@ -27,12 +27,17 @@ struct txn {
 	struct txn_table *tab;
 	int		 server;	/* 1 inbound, 0 outbound */
 	int		 state;
+	int		 packed;	/* key and req are in this allocation */
 	char		*key;
+	size_t		 klen;
 	uint64_t	 hash;		/* txn_hash of key */
 	char		 method[32];
-	struct event	*timer;		/* J / gateway silence / K */
+	/* server: waiting for the gateway, oldest first (one 408 timer
+	 * for all: they all wait as long) */
+	struct txn	*wprev, *wnext;
+	uint64_t	 deadline;
 	struct event	*retx;		/* E (UDP) */
-	struct event	*fail;		/* F and per-target timeout */
+	struct event	*fail;		/* F and per-target timeout, K */
 	unsigned	 retx_ms;
 	/* where the request came from / goes */
 	int		 transport;
@@ -63,8 +68,11 @@ struct txn_cli {
 
 struct txn_table {
 	struct connector *c;
-	struct txn	*b[TXN_BUCKETS];
+	struct txn	**b;		/* live transactions by key */
+	size_t		 mask;		/* buckets - 1 */
 	size_t		 n;
+	struct txn	*whead, *wtail;	/* server ones waiting, oldest first */
+	struct event	*wait_ev;	/* their 408s */
 	struct txn_done	*done;		/* finished UDP server ones */
 	struct event	*done_ev;	/* expires them */
 };
@@ -77,27 +85,36 @@ struct tkey {
 	char		 buf[KEY_MAX];
 };
 
+/* The fields joined by '|': branch|method, or the pre-3261 five. */
 static void
-tkey_set(struct tkey *k, const char *a, const char *b, const char *c,
-    const char *d, const char *e)
+tkey_set(struct tkey *k, const char *const *f, size_t nf)
 {
-	int n;
+	size_t i, n = nf - 1, l[5];
+	char *p;
 
-	/* fields joined by '|': branch|method, or the pre-3261 five */
-	if (c == NULL)
-		n = snprintf(k->buf, sizeof(k->buf), "%s|%s", a, b);
-	else
-		n = snprintf(k->buf, sizeof(k->buf), "%s|%s|%s|%s|%s", a, b,
-		    c, d, e);
-	if (n < 0)
-		fatal("snprintf");
-	k->s = k->buf;
-	if ((size_t)n >= sizeof(k->buf) && (c == NULL ?
-	    asprintf(&k->s, "%s|%s", a, b) : asprintf(&k->s,
-	    "%s|%s|%s|%s|%s", a, b, c, d, e)) < 0)
-		fatal("asprintf");
-	k->len = (size_t)n;
-	k->hash = txn_hash(k->s, k->len);
+	for (i = 0; i < nf; i++)
+		n += l[i] = strlen(f[i]);
+	if (n < sizeof(k->buf))
+		k->s = k->buf;
+	else if ((k->s = malloc(n + 1)) == NULL)
+		fatal("malloc");
+	for (p = k->s, i = 0; i < nf; i++) {
+		if (i > 0)
+			*p++ = '|';
+		memcpy(p, f[i], l[i]);
+		p += l[i];
+	}
+	*p = '\0';
+	k->len = n;
+	k->hash = txn_hash(k->s, n);
+}
+
+static void
+tkey2(struct tkey *k, const char *branch, const char *method)
+{
+	const char *f[2] = { branch, method };
+
+	tkey_set(k, f, 2);
 }
 
 static void
@@ -105,6 +122,17 @@ tkey_done(struct tkey *k)
 {
 	if (k->s != k->buf)
 		free(k->s);
+}
+
+static void
+copy_str(char *dst, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
 }
 
 static uint64_t
@@ -116,31 +144,43 @@ mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Arms a sweep timer for when (mono ms), no sooner than SWEEP_MS from
+ * now: one wakeup serves every record due by then. */
+static void
+sweep_arm(struct event *ev, uint64_t when, uint64_t now)
+{
+	uint64_t ms = when > now + SWEEP_MS ? when - now : SWEEP_MS;
+	struct timeval tv = { (time_t)(ms / 1000),
+	    (suseconds_t)(ms % 1000) * 1000 };
+
+	evtimer_add(ev, &tv);
+}
+
 static void
 done_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct txn_table *t = arg;
 	uint64_t now = mono_ms(), next;
-	struct timeval tv;
 
-	if ((next = txn_done_expire(t->done, now)) == 0)
-		return;
-	next = next - now < DONE_SWEEP_MS ? DONE_SWEEP_MS : next - now;
-	tv.tv_sec = (time_t)(next / 1000);
-	tv.tv_usec = (suseconds_t)(next % 1000) * 1000;
-	evtimer_add(t->done_ev, &tv);
+	if ((next = txn_done_expire(t->done, now)) != 0)
+		sweep_arm(t->done_ev, next, now);
 }
+
+static void	wait_sweep_cb(evutil_socket_t, short, void *);
 
 struct txn_table *
 txn_table_new(struct connector *c)
 {
 	struct txn_table *t;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (t->b = calloc(MIN_BUCKETS, sizeof(*t->b))) == NULL)
 		fatal("calloc");
+	t->mask = MIN_BUCKETS - 1;
 	t->c = c;
 	t->done = txn_done_new();
-	if ((t->done_ev = evtimer_new(c->base, done_sweep_cb, t)) == NULL)
+	if ((t->done_ev = evtimer_new(c->base, done_sweep_cb, t)) == NULL ||
+	    (t->wait_ev = evtimer_new(c->base, wait_sweep_cb, t)) == NULL)
 		fatal("evtimer_new");
 	return t;
 }
@@ -148,15 +188,20 @@ txn_table_new(struct connector *c)
 static void
 txn_unlink(struct txn *x)
 {
+	struct txn_table *t = x->tab;
 	struct txn **pp;
 
+	if (x->server && (x->wprev != NULL || t->whead == x)) {
+		*(x->wprev != NULL ? &x->wprev->wnext : &t->whead) = x->wnext;
+		*(x->wnext != NULL ? &x->wnext->wprev : &t->wtail) = x->wprev;
+		x->wprev = x->wnext = NULL;
+	}
 	if (x->key == NULL)
 		return;
-	for (pp = &x->tab->b[x->hash % TXN_BUCKETS]; *pp != NULL;
-	    pp = &(*pp)->next)
+	for (pp = &t->b[x->hash & t->mask]; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == x) {
 			*pp = x->next;
-			x->tab->n--;
+			t->n--;
 			break;
 		}
 }
@@ -165,16 +210,16 @@ static void
 txn_free(struct txn *x)
 {
 	txn_unlink(x);
-	if (x->timer != NULL)
-		event_free(x->timer);
 	if (x->retx != NULL)
 		event_free(x->retx);
 	if (x->fail != NULL)
 		event_free(x->fail);
 	sipmsg_free(x->out);
 	free(x->cl);
-	free(x->key);
-	free(x->req);
+	if (!x->packed) {
+		free(x->key);
+		free(x->req);
+	}
 	free(x->orig);
 	free(x);
 }
@@ -186,7 +231,7 @@ txn_table_free(struct txn_table *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < TXN_BUCKETS; i++)
+	for (i = 0; i <= t->mask; i++)
 		while (t->b[i] != NULL) {
 			struct txn *x = t->b[i];
 
@@ -199,7 +244,9 @@ txn_table_free(struct txn_table *t)
 			txn_free(x);
 		}
 	event_free(t->done_ev);
+	event_free(t->wait_ev);
 	txn_done_free(t->done);
+	free(t->b);
 	free(t);
 }
 
@@ -214,20 +261,42 @@ txn_find(struct txn_table *t, const struct tkey *k, int server)
 {
 	struct txn *x;
 
-	for (x = t->b[k->hash % TXN_BUCKETS]; x != NULL; x = x->next)
+	for (x = t->b[k->hash & t->mask]; x != NULL; x = x->next)
 		if (x->hash == k->hash && x->server == server &&
-		    strcmp(x->key, k->s) == 0)
+		    x->klen == k->len && memcmp(x->key, k->s, k->len) == 0)
 			return x;
 	return NULL;
 }
 
+/* Twice the buckets when there are more transactions than buckets. */
+static void
+txn_grow(struct txn_table *t)
+{
+	struct txn **nb, *x, *nx;
+	size_t i, nmask = t->mask * 2 + 1;
+
+	if ((nb = calloc(nmask + 1, sizeof(*nb))) == NULL)
+		return;			/* longer chains, still correct */
+	for (i = 0; i <= t->mask; i++)
+		for (x = t->b[i]; x != NULL; x = nx) {
+			nx = x->next;
+			x->next = nb[x->hash & nmask];
+			nb[x->hash & nmask] = x;
+		}
+	free(t->b);
+	t->b = nb;
+	t->mask = nmask;
+}
+
+/* x->key, klen and hash are set. */
 static void
 txn_insert(struct txn_table *t, struct txn *x)
 {
 	size_t h;
 
-	x->hash = txn_hash(x->key, strlen(x->key));
-	h = x->hash % TXN_BUCKETS;
+	if (t->n >= t->mask + 1)
+		txn_grow(t);
+	h = x->hash & t->mask;
 	x->next = t->b[h];
 	t->b[h] = x;
 	t->n++;
@@ -243,18 +312,23 @@ server_key(const struct sipmsg *m, struct tkey *k)
 	osip_via_t *via = osip_list_get(&m->msg->vias, 0);
 	const char *br = sip_top_branch(m);
 	const char *method = m->msg->cseq->method;
+	const char *f[5];
 
 	if (strcmp(method, "ACK") == 0 || strcmp(method, "CANCEL") == 0)
 		method = "INVITE";
 	/* RFC 3261 branches are unique by construction: branch and method
 	 * (17.2.3 adds the sent-by; the gateway's answers are matched on
 	 * raw bytes, so the key takes only what survives re-printing) */
-	if (strncmp(br, "z9hG4bK", 7) == 0)
-		tkey_set(k, br, method, NULL, NULL, NULL);
-	else
-		tkey_set(k, m->msg->call_id->number,
-		    m->msg->call_id->host ? m->msg->call_id->host : "",
-		    m->msg->cseq->number, via->host ? via->host : "", method);
+	if (strncmp(br, "z9hG4bK", 7) == 0) {
+		tkey2(k, br, method);
+		return;
+	}
+	f[0] = m->msg->call_id->number;
+	f[1] = m->msg->call_id->host ? m->msg->call_id->host : "";
+	f[2] = m->msg->cseq->number;
+	f[3] = via->host ? via->host : "";
+	f[4] = method;
+	tkey_set(k, f, 5);
 }
 
 static struct event *
@@ -296,26 +370,26 @@ server_finish(struct connector *c, struct txn *x, const char *resp,
     size_t len)
 {
 	struct txn_table *t = c->txns;
-	unsigned hold = 64 * c->local.t1_ms;
-	struct timeval tv = { hold / 1000, (hold % 1000) * 1000 };
+	uint64_t now;
 
-	if (x->transport == LINK_TP_UDP && resp != NULL &&
-	    txn_done_add(t->done, x->key, strlen(x->key), x->hash,
-	    (struct sockaddr *)&x->peer, x->peerlen, resp, len,
-	    mono_ms() + hold) == 0 && !evtimer_pending(t->done_ev, NULL))
-		evtimer_add(t->done_ev, &tv);
+	if (x->transport == LINK_TP_UDP && resp != NULL) {
+		now = mono_ms();
+		if (txn_done_add(t->done, x->key, x->klen, x->hash,
+		    (struct sockaddr *)&x->peer, x->peerlen, resp, len,
+		    now + 64 * c->local.t1_ms) == 0 &&
+		    !evtimer_pending(t->done_ev, NULL))
+			sweep_arm(t->done_ev, now + 64 * c->local.t1_ms, now);
+	}
 	txn_free(x);
 }
 
+/* The gateway never answered: the sender gets a final. */
 static void
-server_timer_cb(evutil_socket_t fd, short what, void *arg)
+server_timeout(struct connector *c, struct txn *x)
 {
-	struct txn *x = arg;
-	struct connector *c = x->tab->c;
 	char *resp;
 	size_t n = 0;
 
-	/* the gateway never answered: the sender gets a final */
 	log_info("txn: gateway did not answer a %s in time: 408", x->method);
 	resp = sip_build_response(x->req, x->reqlen, 408, "Request Timeout",
 	    NULL, &n);
@@ -325,12 +399,61 @@ server_timer_cb(evutil_socket_t fd, short what, void *arg)
 	free(resp);
 }
 
-int
-txn_server_lookup(struct connector *c, struct sipmsg *m)
+static void
+wait_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct tkey k;
+	struct txn_table *t = arg;
+	uint64_t now = mono_ms();
+	struct txn *x;
+
+	while ((x = t->whead) != NULL && x->deadline <= now)
+		server_timeout(t->c, x);
+	if (x != NULL)
+		sweep_arm(t->wait_ev, x->deadline, now);
+}
+
+/* A new server transaction for m under key k, waiting for the gateway. */
+static void
+server_new(struct connector *c, struct sipmsg *m, const struct tkey *k)
+{
+	struct txn_table *t = c->txns;
+	struct txn *x;
+	uint64_t now = mono_ms();
+
+	/* one allocation: the transaction, its key and the request */
+	if ((x = calloc(1, sizeof(*x) + k->len + 1 + m->len)) == NULL)
+		fatal("calloc");
+	x->tab = t;
+	x->server = 1;
+	x->state = SRV_WAITING;
+	x->packed = 1;
+	x->key = (char *)(x + 1);
+	memcpy(x->key, k->s, k->len + 1);
+	x->klen = k->len;
+	x->hash = k->hash;
+	x->req = x->key + k->len + 1;
+	memcpy(x->req, m->raw, m->len);
+	x->reqlen = m->len;
+	copy_str(x->method, sizeof(x->method), sip_method(m));
+	x->transport = m->transport;
+	x->flow = m->flow;
+	memcpy(&x->peer, &m->src, sizeof(x->peer));
+	x->peerlen = m->srclen;
+	txn_insert(t, x);
+	x->deadline = now + 64 * c->local.t1_ms;
+	x->wprev = t->wtail;
+	*(t->wtail != NULL ? &t->wtail->wnext : &t->whead) = x;
+	t->wtail = x;
+	if (!evtimer_pending(t->wait_ev, NULL))
+		sweep_arm(t->wait_ev, x->deadline, now);
+}
+
+int
+txn_server_begin(struct connector *c, struct sipmsg *m)
+{
 	const struct sockaddr *peer;
 	const char *resp;
+	struct tkey k;
 	socklen_t plen;
 	size_t rlen;
 	int found;
@@ -346,35 +469,10 @@ txn_server_lookup(struct connector *c, struct sipmsg *m)
 		    resp, rlen) != 0)
 			log_debug("txn: repeated response could not be sent");
 	}
+	if (!found)
+		server_new(c, m, &k);
 	tkey_done(&k);
 	return found;
-}
-
-void
-txn_server_new(struct connector *c, struct sipmsg *m)
-{
-	struct tkey k;
-	struct txn *x;
-
-	if ((x = calloc(1, sizeof(*x))) == NULL)
-		fatal("calloc");
-	x->tab = c->txns;
-	x->server = 1;
-	x->state = SRV_WAITING;
-	server_key(m, &k);
-	x->key = k.s == k.buf ? xstrdup(k.s) : k.s;
-	snprintf(x->method, sizeof(x->method), "%s", sip_method(m));
-	x->transport = m->transport;
-	x->flow = m->flow;
-	memcpy(&x->peer, &m->src, sizeof(x->peer));
-	x->peerlen = m->srclen;
-	if ((x->req = malloc(m->len)) == NULL)
-		fatal("malloc");
-	memcpy(x->req, m->raw, m->len);
-	x->reqlen = m->len;
-	x->timer = timer_new(c, server_timer_cb, x);
-	timer_ms(x->timer, 64 * c->local.t1_ms);
-	txn_insert(c->txns, x);
 }
 
 /* Sends the gateway's answer; a final one ends the transaction. */
@@ -421,9 +519,8 @@ txn_server_respond_raw(struct connector *c, const char *raw, size_t len)
 	if (sip_response_peek(raw, len, &code, branch, sizeof(branch), method,
 	    sizeof(method)) != 0 || strncmp(branch, "z9hG4bK", 7) != 0)
 		return 0;
-	if (strcmp(method, "ACK") == 0 || strcmp(method, "CANCEL") == 0)
-		snprintf(method, sizeof(method), "INVITE");
-	tkey_set(&k, branch, method, NULL, NULL, NULL);
+	tkey2(&k, branch, strcmp(method, "ACK") == 0 ||
+	    strcmp(method, "CANCEL") == 0 ? "INVITE" : method);
 	x = txn_find(c->txns, &k, 1);
 	tkey_done(&k);
 	if (x == NULL)
@@ -435,25 +532,22 @@ txn_server_respond_raw(struct connector *c, const char *raw, size_t len)
 void
 txn_link_down(struct connector *c)
 {
-	struct txn *x, *nx;
+	struct txn *x;
 	char extra[64], *resp;
-	size_t i, n;
+	size_t n;
 
 	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
 	    c->local.retry_after);
-	for (i = 0; i < TXN_BUCKETS; i++)
-		for (x = c->txns->b[i]; x != NULL; x = nx) {
-			nx = x->next;
-			if (!x->server)
-				continue;
-			n = 0;
-			resp = sip_build_response(x->req, x->reqlen, 503,
-			    "Service Unavailable", extra, &n);
-			if (resp != NULL)
-				server_send(c, x, resp, n);
-			server_finish(c, x, resp, n);
-			free(resp);
-		}
+	/* every server transaction still open waits for the gateway */
+	while ((x = c->txns->whead) != NULL) {
+		n = 0;
+		resp = sip_build_response(x->req, x->reqlen, 503,
+		    "Service Unavailable", extra, &n);
+		if (resp != NULL)
+			server_send(c, x, resp, n);
+		server_finish(c, x, resp, n);
+		free(resp);
+	}
 }
 
 /* Client side ---------------------------------------------------------- */
@@ -578,10 +672,14 @@ client_set_via(struct connector *c, struct txn *x, int tp)
 static void
 client_key(struct txn *x)
 {
+	struct tkey k;
+
 	txn_unlink(x);
 	free(x->key);
-	if (asprintf(&x->key, "%s|%s", sip_top_branch(x->out), x->method) < 0)
-		fatal("asprintf");
+	tkey2(&k, sip_top_branch(x->out), x->method);
+	x->key = k.s == k.buf ? xstrdup(k.s) : k.s;
+	x->klen = k.len;
+	x->hash = k.hash;
 	txn_insert(x->tab, x);
 }
 
@@ -747,10 +845,8 @@ txn_client_start(struct connector *c, struct sipmsg *req)
 	memcpy(x->orig, req->raw, req->len);
 	x->origlen = req->len;
 	x->out = req;
-	x->timer = timer_new(c, client_fail_cb, x);
+	x->fail = timer_new(c, client_fail_cb, x);
 	x->retx = timer_new(c, client_retx_cb, x);
-	x->fail = x->timer;
-	x->timer = NULL;
 	pop_own_routes(c, req->msg);
 	if (osip_message_get_max_forwards(req->msg, 0, &mf) >= 0 &&
 	    mf != NULL && mf->hvalue != NULL) {
@@ -779,8 +875,7 @@ txn_client_response(struct connector *c, struct sipmsg *resp)
 	osip_via_t *via;
 
 
-	tkey_set(&k, sip_top_branch(resp), resp->msg->cseq->method, NULL,
-	    NULL, NULL);
+	tkey2(&k, sip_top_branch(resp), resp->msg->cseq->method);
 	x = txn_find(c->txns, &k, 0);
 	tkey_done(&k);
 	if (x == NULL)
@@ -823,7 +918,7 @@ txn_flow_closed(struct connector *c, uint32_t flow)
 	if (c->txns == NULL)
 		return;		/* shutting down */
 	/* collect first: client_try may re-key (move) transactions */
-	for (i = 0; i < TXN_BUCKETS; i++)
+	for (i = 0; i <= c->txns->mask; i++)
 		for (x = c->txns->b[i]; x != NULL; x = nx) {
 			nx = x->next;
 			if (!x->server && x->flow == flow &&

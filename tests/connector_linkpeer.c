@@ -12,7 +12,8 @@
  * in on (flow and address copied from the SUBSCRIBE's frame).
  *
  * Commands, from FIFO or stdin (one per line): "send FILE" (a SIP request to send out),
- * "push" (push DOCDIR again), "code N", "quit".
+ * "push" (push DOCDIR again), "code N" (0: answer nothing, a silent
+ * gateway), "quit".
  * stdout, one line per event: "HELLO name", "CONFIG_ACK gen",
  * "ERROR code text", "REQ METHOD tp=T from=A:P community=C flags=F callid=X via=TOPVIA",
  * "RESP CODE METHOD callid=X community=C", "DOWN why".
@@ -202,8 +203,8 @@ on_sip(struct peer *p, const struct link_sip *ls)
 		    vs ? vs : "-");
 		osip_free(vs);
 	}
-	resp = sip_build_response(m->raw, m->len, p->code,
-	    sip_reason_phrase(p->code), NULL, &n);
+	resp = p->code == 0 ? NULL : sip_build_response(m->raw, m->len,
+	    p->code, sip_reason_phrase(p->code), NULL, &n);
 	if (resp != NULL) {
 		r = *ls;
 		r.community[0] = '\0';
