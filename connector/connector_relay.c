@@ -42,9 +42,16 @@ mark_received(struct sipmsg *m)
 	}
 	if (osip_via_param_get_byname(via, "rport", &rp) == 0 && rp != NULL &&
 	    rp->gvalue == NULL) {
-		snprintf(port, sizeof(port), "%d",
-		    addr_port((struct sockaddr *)&m->src));
-		rp->gvalue = osip_strdup(port);
+		char *p = port + sizeof(port) - 1;
+		int v = addr_port((struct sockaddr *)&m->src);
+
+		/* the port in decimal, without printf (once a message) */
+		*p = '\0';
+		do {
+			*--p = (char)('0' + v % 10);
+			v /= 10;
+		} while (v > 0 && p > port);
+		rp->gvalue = osip_strdup(p);
 		m->via_edit |= 2;
 	}
 }

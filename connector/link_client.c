@@ -431,18 +431,23 @@ link_send_sip(struct connector *c, const struct sipmsg *m,
 {
 	struct link_client *l = c->link;
 	struct link_sip ls;
+	size_t n;
 
 	if (!link_up(c) || tls_stream_pending(l->s) > MAX_PENDING)
 		return -1;
-	memset(&ls, 0, sizeof(ls));
+	memset(&ls, 0, offsetof(struct link_sip, community));
 	ls.flow = m->flow;
 	ls.transport = (uint8_t)m->transport;
 	if (link_sip_set_addr(&ls, (const struct sockaddr *)&m->src) != 0) {
 		ls.family = 4;		/* no address: a synthesised answer */
 	}
 	ls.flags = (uint8_t)flags;
-	snprintf(ls.community, sizeof(ls.community), "%s",
-	    community ? community : "");
+	n = 0;
+	if (community != NULL) {
+		n = strnlen(community, sizeof(ls.community) - 1);
+		memcpy(ls.community, community, n);
+	}
+	ls.community[n] = '\0';
 	ls.message = (const uint8_t *)m->raw;
 	ls.length = (uint32_t)m->len;
 	if (link_encode_sip(&l->out, &ls) != 0) {
