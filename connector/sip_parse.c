@@ -213,7 +213,8 @@ name_colon(const char *line, size_t n, const char *lc, size_t len)
 /*
  * The kind of the header a line starts, with *val set past the colon: the
  * long and the compact form (RFC 3261 7.3.3) of each name we look for.
- * Other names are not looked at (see name_ok()).
+ * n may run past the line's end (no name of ours holds a CR or LF, so the
+ * match stops there anyway).  Other names are not looked at (name_ok()).
  */
 static int
 line_kind(const char *line, size_t n, size_t *val)
@@ -340,8 +341,10 @@ value_line(const char *raw, size_t len, size_t pos, size_t v,
 }
 
 static void
-raw_scan(const char *raw, size_t len, struct scan *sc, hdr_cb cb, void *arg)
+raw_scan(const char *raw, size_t len, struct scan *out, hdr_cb cb, void *arg)
 {
+	struct scan s, *sc = &s;	/* a local: stores to it are no
+					 * stores to what raw points to */
 	struct field f;
 	const char *line, *prev = NULL;
 	size_t pos, n, next, prevn = 0, v;
@@ -353,7 +356,7 @@ raw_scan(const char *raw, size_t len, struct scan *sc, hdr_cb cb, void *arg)
 	sc->startlen = sc->maxline = line_end(raw, len, &next);
 	for (pos = next; pos < len && !stop; pos += next) {
 		line = raw + pos;
-		/* a name of ours cannot hold a line end: look before one */
+		/* a header of ours: its end is found with its value */
 		if ((kind = line_kind(line, len - pos, &v)) != HK_OTHER) {
 			if (have > 0 && f.kind != HK_OTHER)
 				stop = field_end(sc, &f, cb, arg);
@@ -395,6 +398,7 @@ raw_scan(const char *raw, size_t len, struct scan *sc, hdr_cb cb, void *arg)
 	if (!sc->have_end)
 		sc->hdrbytes = len;
 	free(f.buf);
+	*out = s;
 }
 
 struct resp_hdrs {
