@@ -154,7 +154,7 @@ line_end(const char *p, size_t len, size_t *next)
  * len: a line end, or a control byte a response must not copy.  Eight
  * bytes at a time while none is; a tab sends the rest to the byte loop.
  */
-static size_t
+static inline size_t
 ctl_next(const char *p, size_t pos, size_t len)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
@@ -198,7 +198,7 @@ name_eq(const char *s, const char *lc, size_t n)
 
 /* If a line's name (up to the first colon, less trailing white space) is
  * lc, ignoring case: the offset past the colon, else 0. */
-static size_t
+static inline size_t
 name_colon(const char *line, size_t n, const char *lc, size_t len)
 {
 	size_t k;
