@@ -3,6 +3,8 @@
 # own: the tests (after tests/lib/common.sh) and bench/ (after bench/lib.sh)
 # both source it.  KEY=VALUE arguments add "KEY = VALUE" lines.
 #
+#   doc_ini FILE SECTION KEY=VALUE...
+#       any of them: "[SECTION]", then the KEY = VALUE lines
 #   doc_community DIR VPMX_HOST TRUSTED CONVERTID
 #       a community's own documents: CommunityConnectivity.ini (VPMX on
 #       VPMX_HOST:1533, trusting the addresses TRUSTED; none when VPMX_HOST
@@ -24,50 +26,36 @@
 #       stsipconnector's settings: ConnectorName NAME, the link to GATEWAY
 #       (addr:port) with CERT.pem, CERT.key and ca.pem beside them
 
-# doc_kv KEY=VALUE...: "KEY = VALUE" lines
-doc_kv() {
-	local kv
-	for kv in "$@"; do
-		printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
-	done
+# doc_ini FILE SECTION KEY=VALUE...: "[SECTION]" and "KEY = VALUE" lines
+doc_ini() {
+	local f=$1 kv
+	mkdir -p "$(dirname "$f")"
+	{
+		printf '[%s]\n' "$2"
+		shift 2
+		for kv in "$@"; do
+			printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
+		done
+	} >"$f"
 }
 
 doc_community() {
 	local d=$1 vp=$2 trusted=$3 convert=$4
-	mkdir -p "$d"
-	[ -z "$vp" ] || cat >"$d/CommunityConnectivity.ini" <<EOF
-[CommunityConnectivity]
-VPMX_HOSTNAME = $vp
-VPMX_PORT = 1533
-CommunityTrustedIps = $trusted
-EOF
-	cat >"$d/CommunityGateway.ini" <<EOF
-[CommunityGateway]
-SupportExternalCommunities = true
-ConvertID = $convert
-EOF
+	[ -z "$vp" ] || doc_ini "$d/CommunityConnectivity.ini" \
+		CommunityConnectivity VPMX_HOSTNAME="$vp" VPMX_PORT=1533 \
+		CommunityTrustedIps="$trusted"
+	doc_ini "$d/CommunityGateway.ini" CommunityGateway \
+		SupportExternalCommunities=true ConvertID="$convert"
 }
 
 doc_partner() {
 	local d=$1 vp=$2 conn=$3 ip=$4 dns=$5 tp=${6:-udp} port=${7:-5060}
-	mkdir -p "$d/ExternCommunity" "$d/CommunityConnector"
 	doc_community "$d" "$vp" 127.0.0.0/8 true
-	cat >"$d/ExternCommunity/beta.ini" <<EOF
-[ExternCommunity]
-CommunityName = beta
-Domains = beta.example
-DNS = $dns
-Port = $port
-Transport = $tp
-EOF
-	cat >"$d/CommunityConnector/$conn.ini" <<EOF
-[CommunityConnector]
-ConnectorName = $conn
-IP = $ip
-Port = 5060
-TLSPort = 5061
-SupportedCommunities = beta
-EOF
+	doc_ini "$d/ExternCommunity/beta.ini" ExternCommunity CommunityName=beta \
+		Domains=beta.example DNS="$dns" Port="$port" Transport="$tp"
+	doc_ini "$d/CommunityConnector/$conn.ini" CommunityConnector \
+		ConnectorName="$conn" IP="$ip" Port=5060 TLSPort=5061 \
+		SupportedCommunities=beta
 }
 
 doc_community_conf() {
@@ -75,42 +63,20 @@ doc_community_conf() {
 	mkdir -p "$storage"
 	touch "$users"
 	chmod 600 "$users"	# password hashes: stcommunity refuses 0644
-	cat >"$f" <<EOF
-[community]
-UsersFile = $users
-StorageDir = $storage
-EOF
+	doc_ini "$f" community UsersFile="$users" StorageDir="$storage"
 }
 
 doc_gw_conf() {
 	local f=$1 link=$2 cert=$3 sock=$4
 	shift 4
-	{
-		cat <<EOF
-[stsipgateway]
-LinkListen = $link
-TLSCert = $cert.pem
-TLSKey = $cert.key
-TLSCA = ${cert%/*}/ca.pem
-ControlSocket = $sock
-EOF
-		doc_kv "$@"
-	} >"$f"
+	doc_ini "$f" stsipgateway LinkListen="$link" TLSCert="$cert.pem" \
+		TLSKey="$cert.key" TLSCA="${cert%/*}/ca.pem" ControlSocket="$sock" \
+		"$@"
 }
 
 doc_conn_conf() {
 	local f=$1 name=$2 cert=$3 gw=$4 rundir=$5
 	shift 5
-	{
-		cat <<EOF
-[connector]
-name = $name
-cert = $cert.pem
-key = $cert.key
-ca = ${cert%/*}/ca.pem
-gateway = $gw
-rundir = $rundir
-EOF
-		doc_kv "$@"
-	} >"$f"
+	doc_ini "$f" connector name="$name" cert="$cert.pem" key="$cert.key" \
+		ca="${cert%/*}/ca.pem" gateway="$gw" rundir="$rundir" "$@"
 }
