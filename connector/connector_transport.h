@@ -20,6 +20,8 @@ struct transport {
 	struct event	*tcp_ev, *tls_ev;
 	struct sconn	*conns;		/* every stream, in and out */
 	size_t		 nconns;
+	struct sconn	**byid;		/* the same by flow id (hash) */
+	size_t		 idmask;	/* its buckets - 1 */
 	uint32_t	 next_id;
 	struct event	*tick;		/* keepalive and idle sweep */
 	/* descriptor exhaustion: listeners paused, resumed by a timer or

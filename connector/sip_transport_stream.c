@@ -26,7 +26,8 @@
 #define FD_LOG_EVERY	60
 
 struct sconn {
-	struct sconn	*next;
+	struct sconn	*next, **pprev;	/* every stream */
+	struct sconn	*idnext;	/* hash chain by id */
 	struct connector *c;
 	struct tls_stream *s;
 	uint32_t	 id;
@@ -42,15 +43,42 @@ struct sconn {
 	time_t		 last;
 };
 
+/* Every response goes out by flow id: a hash, not a walk of every
+ * stream (there may be thousands). */
 static struct sconn *
 conn_by_id(struct transport *tp, uint32_t id)
 {
 	struct sconn *k;
 
-	for (k = tp->conns; k != NULL; k = k->next)
+	if (tp->byid == NULL)
+		return NULL;
+	for (k = tp->byid[id & tp->idmask]; k != NULL; k = k->idnext)
 		if (k->id == id)
 			return k;
 	return NULL;
+}
+
+/* Twice the id buckets when there are more streams than buckets. */
+static void
+conn_id_grow(struct transport *tp)
+{
+	size_t i, nmask = tp->byid != NULL ? tp->idmask * 2 + 1 : 255;
+	struct sconn **nb, *k, *kn;
+
+	if ((nb = calloc(nmask + 1, sizeof(*nb))) == NULL) {
+		if (tp->byid == NULL)
+			fatal("calloc");
+		return;			/* longer chains, still correct */
+	}
+	for (i = 0; tp->byid != NULL && i <= tp->idmask; i++)
+		for (k = tp->byid[i]; k != NULL; k = kn) {
+			kn = k->idnext;
+			k->idnext = nb[k->id & nmask];
+			nb[k->id & nmask] = k;
+		}
+	free(tp->byid);
+	tp->byid = nb;
+	tp->idmask = nmask;
 }
 
 /*
@@ -129,12 +157,17 @@ conn_free(struct connector *c, struct sconn *k, const char *why)
 	uint32_t id = k->id;
 	int outbound = k->outbound;
 
-	for (pp = &tp->conns; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == k) {
-			*pp = k->next;
-			tp->nconns--;
-			break;
-		}
+	if (k->pprev != NULL) {
+		if ((*k->pprev = k->next) != NULL)
+			k->next->pprev = k->pprev;
+		tp->nconns--;
+		for (pp = &tp->byid[k->id & tp->idmask]; *pp != NULL;
+		    pp = &(*pp)->idnext)
+			if (*pp == k) {
+				*pp = k->idnext;
+				break;
+			}
+	}
 	if (why != NULL)
 		log_debug("transport: %s %s connection %s closed: %s",
 		    outbound ? "outbound" : "inbound",
@@ -367,9 +400,17 @@ conn_new(struct connector *c, int tp, int outbound)
 static void
 conn_link(struct connector *c, struct sconn *k)
 {
-	k->next = c->tp->conns;
-	c->tp->conns = k;
-	c->tp->nconns++;
+	struct transport *tp = c->tp;
+
+	if (tp->byid == NULL || tp->nconns >= tp->idmask + 1)
+		conn_id_grow(tp);
+	if ((k->next = tp->conns) != NULL)
+		k->next->pprev = &k->next;
+	k->pprev = &tp->conns;
+	tp->conns = k;
+	k->idnext = tp->byid[k->id & tp->idmask];
+	tp->byid[k->id & tp->idmask] = k;
+	tp->nconns++;
 }
 
 static void
@@ -542,6 +583,9 @@ transport_stream_free(struct connector *c)
 
 	while (tp->conns != NULL)
 		conn_free(c, tp->conns, NULL);
+	free(tp->byid);
+	tp->byid = NULL;
+	tp->idmask = 0;
 	if (tp->tcp_ev != NULL)
 		event_free(tp->tcp_ev);
 	if (tp->tls_ev != NULL)
