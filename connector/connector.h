@@ -166,6 +166,15 @@ int	 sip_response_peek(const char *raw, size_t len, int *code,
 int	 sip_raw_mark_via(struct sipmsg *);
 /* Re-serialises m->msg into m->raw; 0 / -1. */
 int	 sipmsg_rebuild(struct sipmsg *);
+/* sip_rawedit.c: the outbound path's edits of m->raw alone (m->msg is
+ * left as it is); 0, or -1 with m untouched when the header is unusual
+ * (folded, quoted): then edit m->msg and sipmsg_rebuild() instead.
+ * set_via puts "Via: value" on top, or replaces the line it put at
+ * *off (*len bytes, 0 the first time); pop_via removes the top Via. */
+int	 sip_raw_set_via(struct sipmsg *, const char *value, size_t *off,
+	    size_t *len);
+int	 sip_raw_set_max_forwards(struct sipmsg *, int hops);
+int	 sip_raw_pop_via(struct sipmsg *);
 const char *sip_method(const struct sipmsg *);
 /* Host of the From (or To) URI, lower-cased into buf; NULL if none. */
 const char *sip_from_domain(const struct sipmsg *, char *buf, size_t);

@@ -164,12 +164,20 @@ void
 random_token(char *buf, size_t len)
 {
 	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char r[64];
-	size_t i, n = len - 1 < sizeof(r) ? len - 1 : sizeof(r);
+	/* one getrandom() per 512 bytes, not one per branch or tag */
+	static unsigned char pool[512];
+	static size_t left;
+	unsigned char *r;
+	size_t i, n = len - 1 < 64 ? len - 1 : 64;
 
-	if (getrandom(r, n, 0) != (ssize_t)n)
-		for (i = 0; i < n; i++)
-			r[i] = (unsigned char)rand();
+	if (n > left) {
+		if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool))
+			for (i = 0; i < sizeof(pool); i++)
+				pool[i] = (unsigned char)rand();
+		left = sizeof(pool);
+	}
+	r = pool + sizeof(pool) - left;
+	left -= n;
 	for (i = 0; i < n; i++)
 		buf[i] = al[r[i] % (sizeof(al) - 1)];
 	buf[n] = '\0';

@@ -57,6 +57,11 @@ struct txn {
 	int		 dead;		/* freed when the resolver returns */
 	int		 rr_added;	/* our Record-Route is on top */
 	uint32_t	 fixed_flow;	/* the gateway chose the flow */
+	/* client: our Via is edited into out->raw (sip_rawedit.c) at
+	 * [via_off, via_off + via_len) rather than re-printed by osip */
+	int		 raw_edit;
+	size_t		 via_off, via_len;
+	char		 branch[48];	/* of our Via */
 };
 
 /* What only client transactions need (kept out of the many server ones). */
@@ -631,19 +636,30 @@ static int
 client_set_via(struct connector *c, struct txn *x, int tp)
 {
 	osip_via_t *via;
-	char port[8], branch[64], tok[24];
+	char port[8];
 	const char *proto = tp == LINK_TP_UDP ? "UDP" : tp == LINK_TP_TCP ?
 	    "TCP" : "TLS";
 
+	if (x->raw_edit) {
+		const char *h = transport_via_host(c);
+		char v[400];
+		int v6 = strchr(h, ':') != NULL && h[0] != '[';
+
+		snprintf(v, sizeof(v), "SIP/2.0/%s %s%s%s:%d;branch=%s;rport",
+		    proto, v6 ? "[" : "", h, v6 ? "]" : "",
+		    transport_port(c, tp), x->branch);
+		if (sip_raw_set_via(x->out, v, &x->via_off, &x->via_len) == 0)
+			return 0;
+		/* cannot happen for a message that parsed; osip's way */
+		return -1;
+	}
 	via = osip_list_get(&x->out->msg->vias, 0);
 	if (via == NULL || strncmp(sip_top_branch(x->out), "z9hG4bKstc",
 	    10) != 0) {
 		if (osip_via_init(&via) != 0)
 			return -1;
 		osip_via_set_version(via, osip_strdup("2.0"));
-		random_token(tok, sizeof(tok));
-		snprintf(branch, sizeof(branch), "z9hG4bKstc%s", tok);
-		osip_via_set_branch(via, osip_strdup(branch));
+		osip_via_set_branch(via, osip_strdup(x->branch));
 		osip_via_param_add(via, osip_strdup("rport"), NULL);
 		osip_list_add(&x->out->msg->vias, via, 0);
 	}
@@ -666,7 +682,10 @@ client_set_via(struct connector *c, struct txn *x, int tp)
 		add_record_route(c, x->out->msg, tp);
 		x->rr_added = 1;
 	}
-	return sipmsg_rebuild(x->out);
+	if (sipmsg_rebuild(x->out) != 0)
+		return -1;
+	snprintf(x->branch, sizeof(x->branch), "%s", sip_top_branch(x->out));
+	return 0;
 }
 
 static void
@@ -676,7 +695,7 @@ client_key(struct txn *x)
 
 	txn_unlink(x);
 	free(x->key);
-	tkey2(&k, sip_top_branch(x->out), x->method);
+	tkey2(&k, x->branch, x->method);
 	x->key = k.s == k.buf ? xstrdup(k.s) : k.s;
 	x->klen = k.len;
 	x->hash = k.hash;
@@ -755,12 +774,13 @@ client_route_cb(struct connector *c, void *arg, struct dns_set *set,
 	client_try(c, x);
 }
 
-/* Remove Route entries naming us (loose routing, RFC 3261 16.4). */
-static void
+/* Remove Route entries naming us (loose routing, RFC 3261 16.4); how
+ * many there were. */
+static int
 pop_own_routes(struct connector *c, osip_message_t *msg)
 {
 	osip_route_t *rt;
-	int port;
+	int port, n = 0;
 
 	while ((rt = osip_list_get(&msg->routes, 0)) != NULL) {
 		if (rt->url == NULL || rt->url->host == NULL)
@@ -770,7 +790,9 @@ pop_own_routes(struct connector *c, osip_message_t *msg)
 			break;
 		osip_list_remove(&msg->routes, 0);
 		osip_route_free(rt);
+		n++;
 	}
+	return n;
 }
 
 /* Record-Route with the address the far side can reach (NAT option). */
@@ -830,8 +852,8 @@ txn_client_start(struct connector *c, struct sipmsg *req)
 {
 	struct txn *x;
 	osip_header_t *mf = NULL;
-	char buf[16];
-	int hops = 70;
+	char buf[16], tok[24];
+	int hops = 70, popped;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		fatal("calloc");
@@ -847,16 +869,30 @@ txn_client_start(struct connector *c, struct sipmsg *req)
 	x->out = req;
 	x->fail = timer_new(c, client_fail_cb, x);
 	x->retx = timer_new(c, client_retx_cb, x);
-	pop_own_routes(c, req->msg);
-	if (osip_message_get_max_forwards(req->msg, 0, &mf) >= 0 &&
-	    mf != NULL && mf->hvalue != NULL) {
+	popped = pop_own_routes(c, req->msg);
+	if (osip_message_get_max_forwards(req->msg, 0, &mf) < 0)
+		mf = NULL;
+	if (mf != NULL && mf->hvalue != NULL) {
 		hops = atoi(mf->hvalue);
 		if (hops <= 0) {
 			client_fail(c, x, 483, "Too Many Hops");
 			txn_free(x);
 			return;
 		}
-		snprintf(buf, sizeof(buf), "%d", hops - 1);
+		hops--;
+	}
+	/*
+	 * The common case (no Route of ours to remove, no Record-Route to
+	 * add) edits the gateway's bytes: our Via on top, Max-Forwards.
+	 * Else osip re-prints the edited message (client_set_via).
+	 */
+	random_token(tok, sizeof(tok));
+	snprintf(x->branch, sizeof(x->branch), "z9hG4bKstc%s", tok);
+	x->raw_edit = popped == 0 && strcmp(x->method, "SUBSCRIBE") != 0 &&
+	    (mf == NULL || mf->hvalue != NULL) &&
+	    sip_raw_set_max_forwards(req, hops) == 0;
+	if (mf != NULL && mf->hvalue != NULL) {
+		snprintf(buf, sizeof(buf), "%d", hops);
 		osip_free(mf->hvalue);
 		mf->hvalue = osip_strdup(buf);
 	} else
@@ -883,11 +919,15 @@ txn_client_response(struct connector *c, struct sipmsg *resp)
 	if (x->state == CLI_COMPLETED)
 		return 1;		/* a retransmitted final: absorbed */
 	x->got_response = 1;
-	/* strip our Via and hand the rest to the gateway */
+	/* strip our Via and hand the rest to the gateway (with its own Via:
+	 * else it could not match it); the bytes are edited, and re-printed
+	 * only when the Via line is unusual */
 	via = osip_list_get(&resp->msg->vias, 0);
 	osip_list_remove(&resp->msg->vias, 0);
 	osip_via_free(via);
-	if (sipmsg_rebuild(resp) != 0 || link_send_sip(c, resp,
+	if (osip_list_get(&resp->msg->vias, 0) == NULL ||
+	    (sip_raw_pop_via(resp) != 0 && sipmsg_rebuild(resp) != 0) ||
+	    link_send_sip(c, resp,
 	    x->cl->ri.community, resp->cert_domain_ok ? LINK_SIP_F_CERT_VERIFIED :
 	    0) != 0)
 		log_info("txn: response %d to %s not delivered to the gateway",

@@ -218,7 +218,9 @@ void	sip_input(struct gateway *, const struct gw_sipmeta *,
 	    const char *buf, size_t len);
 /* Send a request in dialog d (local_cseq is incremented); cb gets the
  * final response, or 408 on timeout and 503 when no link is up (resp
- * NULL), always from the event loop.  extra: whole header lines with CRLF.
+ * NULL), always from the event loop.  resp is given to a SUBSCRIBE's cb
+ * only (the others need the status alone; it is NULL for them).  extra:
+ * whole header lines with CRLF.
  * Returns a handle for sip_cancel() (0 when cb is NULL or on failure). */
 struct sip_dialog;
 uint64_t sip_request(struct gateway *, const char *method,

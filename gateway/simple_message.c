@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <glib.h>
 #include <osipparser2/osip_parser.h>
 
 #include "gateway.h"
@@ -51,10 +52,15 @@ struct msg_rate {
 	int		 count;
 };
 
+/* The callbacks find their message by id: a hash each way, since
+ * thousands can be in flight (a list walk per answer grew quadratic just
+ * when the gateway was busiest). */
 struct message {
 	TAILQ_HEAD(, msg_out) out;
 	TAILQ_HEAD(, msg_in) in;
 	TAILQ_HEAD(, msg_rate) rates;
+	GHashTable	*out_ids;	/* id -> msg_out */
+	GHashTable	*in_ids;	/* id -> msg_in */
 };
 
 int
@@ -65,6 +71,8 @@ message_init(struct gateway *gw)
 	TAILQ_INIT(&gw->msg->out);
 	TAILQ_INIT(&gw->msg->in);
 	TAILQ_INIT(&gw->msg->rates);
+	gw->msg->out_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	gw->msg->in_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
 	return 0;
 }
 
@@ -72,6 +80,7 @@ static void
 out_free(struct gateway *gw, struct msg_out *o)
 {
 	TAILQ_REMOVE(&gw->msg->out, o, entry);
+	g_hash_table_remove(gw->msg->out_ids, GUINT_TO_POINTER(o->id));
 	free(o->body);
 	free(o);
 }
@@ -80,6 +89,7 @@ static void
 in_free(struct gateway *gw, struct msg_in *m)
 {
 	TAILQ_REMOVE(&gw->msg->in, m, entry);
+	g_hash_table_remove(gw->msg->in_ids, GUINT_TO_POINTER(m->id));
 	if (m->req != NULL) {
 		sip_respond(gw, m->req, 500, NULL, NULL, NULL, NULL);
 		sip_req_free(m->req);
@@ -107,6 +117,8 @@ message_free(struct gateway *gw)
 		TAILQ_REMOVE(&gw->msg->rates, r, entry);
 		free(r);
 	}
+	g_hash_table_destroy(gw->msg->out_ids);
+	g_hash_table_destroy(gw->msg->in_ids);
 	free(gw->msg);
 	gw->msg = NULL;
 }
@@ -161,12 +173,7 @@ domain_of(const char *addr)
 static struct msg_out *
 out_by_id(struct gateway *gw, uint32_t id)
 {
-	struct msg_out *o;
-
-	TAILQ_FOREACH(o, &gw->msg->out, entry)
-		if (o->id == id)
-			return o;
-	return NULL;
+	return g_hash_table_lookup(gw->msg->out_ids, GUINT_TO_POINTER(id));
 }
 
 static void
@@ -282,6 +289,7 @@ message_out(struct gateway *gw, uint32_t chan, const char *from_id,
 	if (o->body == NULL)
 		fatal("message body");
 	TAILQ_INSERT_TAIL(&gw->msg->out, o, entry);
+	g_hash_table_insert(gw->msg->out_ids, GUINT_TO_POINTER(o->id), o);
 	convertid_to_mail(gw, from_id, out_from_cb, (void *)(uintptr_t)o->id);
 }
 
@@ -290,12 +298,7 @@ message_out(struct gateway *gw, uint32_t chan, const char *from_id,
 static struct msg_in *
 in_by_id(struct gateway *gw, uint32_t id)
 {
-	struct msg_in *m;
-
-	TAILQ_FOREACH(m, &gw->msg->in, entry)
-		if (m->id == id)
-			return m;
-	return NULL;
+	return g_hash_table_lookup(gw->msg->in_ids, GUINT_TO_POINTER(id));
 }
 
 static void
@@ -476,6 +479,7 @@ message_in(struct gateway *gw, struct gw_sipreq *r)
 	gw_strlcpy(m->community, meta->community[0] ? meta->community :
 	    gateway_community_of(gw, from), sizeof(m->community));
 	TAILQ_INSERT_TAIL(&gw->msg->in, m, entry);
+	g_hash_table_insert(gw->msg->in_ids, GUINT_TO_POINTER(m->id), m);
 	gw_trace(gw, "message", from, "MESSAGE to %s (%zu bytes)", target,
 	    blen);
 	convertid_to_id(gw, target, in_target_cb, (void *)(uintptr_t)m->id);

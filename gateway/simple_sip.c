@@ -29,6 +29,7 @@ struct sip_pending {
 	uint64_t	 id;
 	char		 branch[48];
 	char		 method[16];
+	int		 want_msg;	/* cb reads the response itself */
 	sip_resp_cb	 cb;
 	void		*arg;
 	struct event	*timer;
@@ -50,6 +51,24 @@ struct gw_sipreq {
 	int		 answered;
 };
 
+/* Random bytes from a pool refilled 512 at a time: three tokens per
+ * outgoing MESSAGE made one getrandom() call each. */
+static void
+rand_bytes(uint8_t *out, size_t n)
+{
+	static uint8_t pool[512];
+	static size_t left;
+
+	if (n > left) {
+		if (vp_random(pool, sizeof(pool)) != 0)
+			fatalx("no random bytes");
+		left = sizeof(pool);
+	}
+	memcpy(out, pool + sizeof(pool) - left, n);
+	explicit_bzero(pool + sizeof(pool) - left, n);
+	left -= n;
+}
+
 static void
 rand_hex(char *out, size_t n)
 {
@@ -59,8 +78,7 @@ rand_hex(char *out, size_t n)
 
 	if (n / 2 > sizeof(b))
 		n = sizeof(b) * 2;
-	if (vp_random(b, n / 2) != 0)
-		fatalx("no random bytes");
+	rand_bytes(b, n / 2);
 	for (i = 0; i < n / 2; i++) {
 		out[2 * i] = hex[b[i] >> 4];
 		out[2 * i + 1] = hex[b[i] & 15];
@@ -409,6 +427,8 @@ sip_request(struct gateway *gw, const char *method, struct sip_dialog *d,
 	p->id = s->next_id++;
 	gw_strlcpy(p->branch, branch, sizeof(p->branch));
 	gw_strlcpy(p->method, method, sizeof(p->method));
+	/* only a SUBSCRIBE's answer is read (To tag, Expires, route set) */
+	p->want_msg = strcmp(method, "SUBSCRIBE") == 0;
 	p->cb = cb;
 	p->arg = arg;
 	p->gw = gw;
@@ -522,6 +542,148 @@ sip_req_to_tag(struct gw_sipreq *r)
 
 /* ---- receiving ---- */
 
+/* The value of the header line l (n bytes) named name or compact c, or
+ * NULL; *vlen its length. */
+static const char *
+hdr_value(const char *l, size_t n, const char *name, char c, size_t *vlen)
+{
+	size_t nl = strlen(name), i;
+
+	if (n > nl && strncasecmp(l, name, nl) == 0)
+		i = nl;
+	else if (n > 1 && tolower((unsigned char)l[0]) == c)
+		i = 1;
+	else
+		return NULL;
+	while (i < n && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	if (i >= n || l[i++] != ':')
+		return NULL;
+	while (i < n && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	*vlen = n - i;
+	return l + i;
+}
+
+/* The branch parameter of the first Via value v (n bytes); 0 / -1. */
+static int
+via_branch(const char *v, size_t n, char *out, size_t outlen)
+{
+	const char *end = memchr(v, ',', n), *p, *q;
+
+	if (end != NULL)
+		n = (size_t)(end - v);
+	if (memchr(v, '"', n) != NULL)
+		return -1;
+	for (p = memchr(v, ';', n); p != NULL; p = memchr(p, ';',
+	    n - (size_t)(p - v))) {
+		p++;
+		while (p < v + n && (*p == ' ' || *p == '\t'))
+			p++;
+		if ((size_t)(v + n - p) < 7 || strncasecmp(p, "branch", 6) != 0)
+			continue;
+		for (q = p + 6; q < v + n && (*q == ' ' || *q == '\t'); q++)
+			;
+		if (q >= v + n || *q != '=')
+			continue;
+		for (q++; q < v + n && (*q == ' ' || *q == '\t'); q++)
+			;
+		for (p = q; q < v + n && *q != ';' && *q != ' ' && *q != '\t';
+		    q++)
+			;
+		if (q == p || (size_t)(q - p) >= outlen)
+			return -1;
+		memcpy(out, p, (size_t)(q - p));
+		out[q - p] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Status, top Via branch and CSeq method of a response, read from its
+ * bytes: 0, or -1 when any of it is missing or unusual (a folded line,
+ * quotes); then the full parse decides.  The connector has parsed and
+ * checked the response already; most answers (to MESSAGE and NOTIFY)
+ * need nothing more than these three.
+ */
+static int
+response_peek(const char *buf, size_t len, int *status, char *branch,
+    size_t blen, char *method, size_t mlen)
+{
+	const char *p = buf, *end = buf + len, *nl, *v;
+	size_t n, vlen, i;
+	int have_via = 0, have_cseq = 0;
+
+	if (len < 13 || memcmp(buf, "SIP/2.0 ", 8) != 0 ||
+	    !isdigit((unsigned char)buf[8]) || !isdigit((unsigned char)buf[9]) ||
+	    !isdigit((unsigned char)buf[10]) || buf[11] != ' ')
+		return -1;
+	*status = (buf[8] - '0') * 100 + (buf[9] - '0') * 10 + buf[10] - '0';
+	for (;;) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return -1;
+		p = nl + 1;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return -1;
+		n = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			break;			/* end of the headers */
+		if (*p == ' ' || *p == '\t')
+			return -1;		/* folded: leave it to osip */
+		if (!have_via && (v = hdr_value(p, n, "via", 'v', &vlen)) !=
+		    NULL) {
+			if (via_branch(v, vlen, branch, blen) != 0)
+				return -1;
+			have_via = 1;
+		} else if (!have_cseq && (v = hdr_value(p, n, "cseq", 0,
+		    &vlen)) != NULL) {
+			for (i = 0; i < vlen && isdigit((unsigned char)v[i]); i++)
+				;
+			if (i == 0 || i >= vlen || (v[i] != ' ' && v[i] != '\t'))
+				return -1;
+			while (i < vlen && (v[i] == ' ' || v[i] == '\t'))
+				i++;
+			if (i >= vlen || vlen - i >= mlen)
+				return -1;
+			memcpy(method, v + i, vlen - i);
+			method[vlen - i] = '\0';
+			have_cseq = 1;
+		}
+		p = nl;
+	}
+	return have_via && have_cseq ? 0 : -1;
+}
+
+/* A response the peek could read whose request wants only the status:
+ * handled here (1), else 0 and the full parse follows. */
+static int
+response_fast(struct gateway *gw, const char *buf, size_t len)
+{
+	struct sip_layer *s = gw->sip;
+	struct sip_pending *p;
+	char branch[64], method[32];
+	sip_resp_cb cb;
+	void *arg;
+	int status;
+
+	if (response_peek(buf, len, &status, branch, sizeof(branch), method,
+	    sizeof(method)) != 0 ||
+	    (p = g_hash_table_lookup(s->by_branch, branch)) == NULL ||
+	    p->want_msg || strcasecmp(p->method, method) != 0)
+		return 0;
+	s->responses_in++;
+	if (status < 200)
+		return 1;		/* provisional: keep waiting */
+	cb = p->cb;
+	arg = p->arg;
+	pending_free(s, p);
+	cb(gw, status, NULL, arg);
+	return 1;
+}
+
 static void
 response_in(struct gateway *gw, osip_message_t *m)
 {
@@ -563,6 +725,8 @@ sip_input(struct gateway *gw, const struct gw_sipmeta *meta, const char *buf,
 	struct gw_sipreq *r;
 	osip_message_t *m;
 
+	if (response_fast(gw, buf, len))
+		return;
 	if (osip_message_init(&m) != 0)
 		fatalx("osip_message_init");
 	if (osip_message_parse(m, buf, len) != 0 || m->cseq == NULL ||

@@ -471,6 +471,7 @@ vpg_init(struct gateway *gw)
 		return -1;
 	v->gw = gw;
 	TAILQ_INIT(&v->chans);
+	v->chan_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
 	v->retry = evtimer_new(gw->base, retry_cb, v);
 	v->keepalive = event_new(gw->base, -1, EV_PERSIST, keepalive_cb, v);
 	gw->vpg = v;
@@ -486,6 +487,7 @@ vpg_free(struct gateway *gw)
 	if (v == NULL)
 		return;
 	vpim_drop_all(v, 0);
+	g_hash_table_destroy(v->chan_ids);
 	if (v->bev)
 		bufferevent_free(v->bev);
 	event_free(v->retry);

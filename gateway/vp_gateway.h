@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <glib.h>
+
 struct bufferevent;
 struct mwMessage;
 struct mwMsgChannelCreate;
@@ -33,6 +35,7 @@ struct vp_gateway {
 	uint64_t	 sessions, im_in, im_out;
 	char		 last_error[128];
 	TAILQ_HEAD(, im_chan) chans;	/* vp_im.c */
+	GHashTable	*chan_ids;	/* channel id -> im_chan */
 };
 
 /* vp_gateway.c */

@@ -32,20 +32,31 @@ struct im_chan {
 	char		 internal[GW_ADDR_MAX];
 	struct im_send	*queue;		/* waiting for the accept */
 	size_t		 nqueue;
-	uint32_t	*await;		/* tags waiting for IM_RESULT */
-	size_t		 nawait;
+	/* tags waiting for IM_RESULT, oldest at await[ahead] */
+	uint32_t	*await;
+	size_t		 ahead, nawait, acap;
 };
 
 
 static struct im_chan *
 chan_find(struct vp_gateway *v, uint32_t id)
 {
-	struct im_chan *c;
+	return g_hash_table_lookup(v->chan_ids, GUINT_TO_POINTER(id));
+}
 
-	TAILQ_FOREACH(c, &v->chans, entry)
-		if (c->id == id)
-			return c;
-	return NULL;
+static void
+chan_insert(struct vp_gateway *v, struct im_chan *c)
+{
+	TAILQ_INSERT_TAIL(&v->chans, c, entry);
+	g_hash_table_insert(v->chan_ids, GUINT_TO_POINTER(c->id), c);
+}
+
+static void
+chan_remove(struct vp_gateway *v, struct im_chan *c)
+{
+	TAILQ_REMOVE(&v->chans, c, entry);
+	if (chan_find(v, c->id) == c)
+		g_hash_table_remove(v->chan_ids, GUINT_TO_POINTER(c->id));
 }
 
 /* Every message still waiting on c gets code (the channel is over). */
@@ -60,16 +71,16 @@ chan_fail_all(struct vp_gateway *v, struct im_chan *c, uint32_t code)
 		free(c->queue[i].text);
 	}
 	c->nqueue = 0;
-	for (i = 0; i < c->nawait; i++)
+	for (i = c->ahead; i < c->nawait; i++)
 		if (c->await[i])
 			message_in_result(v->gw, c->await[i], code);
-	c->nawait = 0;
+	c->ahead = c->nawait = 0;
 }
 
 static void
 chan_free(struct vp_gateway *v, struct im_chan *c, uint32_t code)
 {
-	TAILQ_REMOVE(&v->chans, c, entry);
+	chan_remove(v, c);
 	chan_fail_all(v, c, code);
 	free(c->queue);
 	free(c->await);
@@ -97,9 +108,18 @@ im_put(struct vp_gateway *v, struct im_chan *c, const struct im_send *s)
 	mwOpaque_clear(&data);
 	vpg_send_put(v, out);
 	/* The server answers IM_RESULT for every send on our channels. */
-	c->await = reallocarray(c->await, c->nawait + 1, sizeof(uint32_t));
-	if (c->await == NULL)
-		fatal("reallocarray");
+	if (c->nawait == c->acap && c->ahead > 0) {
+		memmove(c->await, c->await + c->ahead, (c->nawait - c->ahead) *
+		    sizeof(uint32_t));
+		c->nawait -= c->ahead;
+		c->ahead = 0;
+	}
+	if (c->nawait == c->acap) {
+		c->acap = c->acap ? c->acap * 2 : 8;
+		c->await = reallocarray(c->await, c->acap, sizeof(uint32_t));
+		if (c->await == NULL)
+			fatal("reallocarray");
+	}
 	c->await[c->nawait++] = s->tag;
 	v->im_out++;
 }
@@ -142,7 +162,7 @@ vpg_im_send(struct gateway *gw, const char *ext, const char *internal_id,
 		c->ours = 1;
 		gw_strlcpy(c->ext, ext, sizeof(c->ext));
 		gw_strlcpy(c->internal, internal_id, sizeof(c->internal));
-		TAILQ_INSERT_TAIL(&v->chans, c, entry);
+		chan_insert(v, c);
 		snprintf(eid, sizeof(eid), STGW_EXTERNAL_PREFIX "%s", ext);
 		snprintf(login, sizeof(login), "stgw-x%u", c->id);
 		memset(&creator, 0, sizeof(creator));
@@ -209,7 +229,7 @@ vpim_create(struct vp_gateway *v, struct mwMsgChannelCreate *m)
 	c->open = 1;
 	gw_strlcpy(c->ext, vpg_strip_ext(target), sizeof(c->ext));
 	gw_strlcpy(c->internal, from, sizeof(c->internal));
-	TAILQ_INSERT_TAIL(&v->chans, c, entry);
+	chan_insert(v, c);
 	memset(&acc, 0, sizeof(acc));
 	acc.login_id = "stgw-gateway";
 	acc.type = STGW_LOGIN_TYPE;
@@ -310,14 +330,12 @@ vpim_result(struct vp_gateway *v, uint32_t chan, uint32_t code)
 {
 	struct im_chan *c = chan_find(v, chan);
 	uint32_t tag;
-	size_t i;
 
-	if (c == NULL || c->nawait == 0)
+	if (c == NULL || c->ahead == c->nawait)
 		return;
-	tag = c->await[0];
-	for (i = 1; i < c->nawait; i++)
-		c->await[i - 1] = c->await[i];
-	c->nawait--;
+	tag = c->await[c->ahead++];
+	if (c->ahead == c->nawait)
+		c->ahead = c->nawait = 0;
 	if (tag)
 		message_in_result(v->gw, tag, code);
 }
@@ -332,7 +350,7 @@ vpim_drop_all(struct vp_gateway *v, int fail)
 			chan_free(v, c, STGW_ERR_USER_OFFLINE);
 			continue;
 		}
-		TAILQ_REMOVE(&v->chans, c, entry);
+		chan_remove(v, c);
 		while (c->nqueue > 0)
 			free(c->queue[--c->nqueue].text);
 		free(c->queue);
