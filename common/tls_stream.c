@@ -641,6 +641,24 @@ stream_timeout_cb(evutil_socket_t fd, short what, void *arg)
 		stream_destroy(s);
 }
 
+struct event_base *
+tls_stream_base_new(void)
+{
+	struct event_config *cfg;
+	struct event_base *base;
+
+	if ((cfg = event_config_new()) == NULL)
+		return NULL;
+	/* 32 callbacks, then epoll and the timers again */
+	if (event_config_set_max_dispatch_interval(cfg, NULL, 32, 0) != 0) {
+		event_config_free(cfg);
+		return NULL;
+	}
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
 /* Kick the state machine from the loop, not from inside the caller. */
 static void
 stream_kick(struct tls_stream *s)

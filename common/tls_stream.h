@@ -39,6 +39,16 @@ struct evbuffer;
 struct tls_ctx;
 struct tls_stream;
 
+/*
+ * The event base for a process that runs streams: a stream that always
+ * has more input re-arms its read event after each burst, and with
+ * libevent's default the loop would run it again and again without
+ * polling the other sockets or running timers (at overload the
+ * connector read the link for seconds while its answers waited).  This
+ * base polls again after a bounded number of callbacks.  NULL on error.
+ */
+struct event_base *tls_stream_base_new(void);
+
 /* tls_ctx_new() flags. */
 #define TLS_CTX_VERIFY_PEER	0x01	/* peer must present a cert that
 					   chains to the CA file (mutual auth

@@ -268,7 +268,9 @@ struct route_info {
 typedef void (*route_cb)(struct connector *, void *arg, struct dns_set *,
 	    const struct route_info *, int code);
 /* Where does an outbound request go?  cb gets the ordered targets, or a
- * code (404 unknown domain, 503 nothing resolvable). */
+ * code (404 unknown domain, 503 nothing resolvable); it runs before
+ * route_request returns when the answer is at hand (a refusal, an IP
+ * literal, the DNS cache), so call it last. */
 void	 route_request(struct connector *, struct sipmsg *, route_cb,
 	    void *arg);
 
@@ -288,6 +290,10 @@ void	 sdns_free(struct sdns *);
 #define DNS_SRV_ALL		0x07
 void	 sdns_resolve_server(struct sdns *, const char *host, int use_srv,
 	    int defport, int deftp, dns_set_cb, void *arg);
+/* The same, but when the whole answer is at hand (an IP literal, fresh
+ * cache entries) cb runs before this returns. */
+void	 sdns_resolve_server_now(struct sdns *, const char *host,
+	    int use_srv, int defport, int deftp, dns_set_cb, void *arg);
 
 /* sip_flood.c */
 struct flood *flood_new(unsigned rate, unsigned conns, unsigned handshakes);

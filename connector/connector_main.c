@@ -249,7 +249,7 @@ main(int argc, char *argv[])
 	c.nofile = conn_raise_nofile();
 	log_info("descriptor limit (RLIMIT_NOFILE): %lu", c.nofile);
 	sip_parse_init();
-	if ((c.base = event_base_new()) == NULL)
+	if ((c.base = tls_stream_base_new()) == NULL)
 		fatalx("event_base_new");
 	if ((c.dns = sdns_new(c.base, c.local.dns)) == NULL)
 		exit(1);

@@ -60,9 +60,10 @@ struct sdns {
 	struct resolve	*active;
 };
 
-/* A server-set resolution in progress. */
+/* A server-set resolution in progress (one per outbound request: kept
+ * small, the SRV answers are allocated only when SRV is used). */
 struct resolve {
-	struct resolve	*next;
+	struct resolve	*next, **prevp;	/* sdns.active */
 	struct sdns	*d;
 	char		 host[256];
 	int		 use_srv, defport, deftp;
@@ -70,7 +71,10 @@ struct resolve {
 	void		*arg;
 	int		 pending;
 	int		 phase;		/* 1 SRV, 2 addresses */
-	struct srv_rec	 srv[3][MAX_RECORDS];
+	int		 now_ok;	/* cb may run inside the call */
+	int		 starting;	/* still inside sdns_resolve_*() */
+	int		 finished;	/* collected while starting */
+	struct srv_rec	*srv[3];
 	size_t		 nsrv[3];
 	struct dns_entry *addr[2 * MAX_RECORDS + 2];	/* answers in order */
 	int		 addrport[2 * MAX_RECORDS + 2];
@@ -142,6 +146,7 @@ fail:
 }
 
 static void	resolve_free(struct resolve *);
+static void	resolve_srv(struct resolve *, const char *, int);
 
 void
 sdns_free(struct sdns *d)
@@ -369,7 +374,15 @@ resolve_finish(struct resolve *rs)
 {
 	struct timeval tv = { 0, 0 };
 
-	evtimer_add(rs->done, &tv);	/* never call back from inside */
+	if (rs->starting && rs->now_ok) {
+		rs->finished = 1;	/* the caller allowed an answer now */
+		return;
+	}
+	/* never call back from inside */
+	if (rs->done == NULL &&
+	    (rs->done = evtimer_new(rs->d->base, resolve_done_cb, rs)) == NULL)
+		fatal("evtimer_new");
+	evtimer_add(rs->done, &tv);
 }
 
 static void
@@ -503,6 +516,8 @@ resolve_phase2(struct resolve *rs)
 	rs->phase = 2;
 	rs->pending = 1;	/* held while queries are issued */
 	for (s = 0; s < 3; s++) {
+		if (rs->nsrv[s] == 0)
+			continue;
 		srv_order(rs->srv[s], rs->nsrv[s]);
 		for (i = 0; i < rs->nsrv[s]; i++) {
 			any = 1;
@@ -527,7 +542,12 @@ srv_answer_cb(struct dns_entry *e, void *arg)
 	struct srv_wait *sw = arg;
 	struct resolve *rs = sw->rs;
 
-	memcpy(rs->srv[sw->idx], e->u.srv, e->n * sizeof(e->u.srv[0]));
+	if (e->n > 0) {
+		if ((rs->srv[sw->idx] = calloc(e->n, sizeof(e->u.srv[0]))) ==
+		    NULL)
+			fatal("calloc");
+		memcpy(rs->srv[sw->idx], e->u.srv, e->n * sizeof(e->u.srv[0]));
+	}
 	rs->nsrv[sw->idx] = e->n;
 	note_expiry(rs, e);
 	if (e->failed)
@@ -537,13 +557,11 @@ srv_answer_cb(struct dns_entry *e, void *arg)
 		resolve_phase2(rs);
 }
 
-void
-sdns_resolve_server(struct sdns *d, const char *host, int use_srv,
-    int defport, int deftp, dns_set_cb cb, void *arg)
+static void
+resolve_start(struct sdns *d, const char *host, int use_srv, int defport,
+    int deftp, dns_set_cb cb, void *arg, int now_ok)
 {
 	struct resolve *rs;
-	char name[300];
-	int s;
 
 	if ((rs = calloc(1, sizeof(*rs))) == NULL)
 		fatal("calloc");
@@ -554,10 +572,42 @@ sdns_resolve_server(struct sdns *d, const char *host, int use_srv,
 	rs->deftp = deftp;
 	rs->cb = cb;
 	rs->arg = arg;
-	if ((rs->done = evtimer_new(d->base, resolve_done_cb, rs)) == NULL)
-		fatal("evtimer_new");
-	rs->next = d->active;
+	rs->now_ok = now_ok;
+	rs->starting = 1;
+	if ((rs->next = d->active) != NULL)
+		d->active->prevp = &rs->next;
+	rs->prevp = &d->active;
 	d->active = rs;
+	resolve_srv(rs, host, use_srv);
+	rs->starting = 0;
+	if (rs->finished) {
+		/* every answer was at hand (an IP literal, the cache) */
+		rs->cb(&rs->set, rs->arg);
+		resolve_free(rs);
+	}
+}
+
+void
+sdns_resolve_server(struct sdns *d, const char *host, int use_srv,
+    int defport, int deftp, dns_set_cb cb, void *arg)
+{
+	resolve_start(d, host, use_srv, defport, deftp, cb, arg, 0);
+}
+
+void
+sdns_resolve_server_now(struct sdns *d, const char *host, int use_srv,
+    int defport, int deftp, dns_set_cb cb, void *arg)
+{
+	resolve_start(d, host, use_srv, defport, deftp, cb, arg, 1);
+}
+
+/* Phase 1: the SRV lookups (or straight to the addresses without). */
+static void
+resolve_srv(struct resolve *rs, const char *host, int use_srv)
+{
+	char name[300];
+	int s;
+
 	if (!use_srv) {
 		resolve_phase2(rs);
 		return;
@@ -576,7 +626,7 @@ sdns_resolve_server(struct sdns *d, const char *host, int use_srv,
 		snprintf(name, sizeof(name), "%s%s", srv_services[s].prefix,
 		    host);
 		rs->pending++;
-		entry_lookup(d, name, RR_SRV, srv_answer_cb, sw);
+		entry_lookup(rs->d, name, RR_SRV, srv_answer_cb, sw);
 	}
 	if (--rs->pending == 0)
 		resolve_phase2(rs);
@@ -585,17 +635,17 @@ sdns_resolve_server(struct sdns *d, const char *host, int use_srv,
 static void
 resolve_free(struct resolve *rs)
 {
-	struct resolve **pp;
 	struct dns_entry *e;
 	struct dns_wait **wp, *w;
+	int s;
 
-	for (pp = &rs->d->active; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == rs) {
-			*pp = rs->next;
-			break;
-		}
-	/* forget waits that still point at us (sdns_free at shutdown) */
-	for (e = rs->d->cache; e != NULL; e = e->next)
+	if ((*rs->prevp = rs->next) != NULL)
+		rs->next->prevp = rs->prevp;
+	for (s = 0; s < 3; s++)
+		free(rs->srv[s]);
+	/* forget waits that still point at us (sdns_free at shutdown; a
+	 * finished resolution has none) */
+	for (e = rs->pending > 0 ? rs->d->cache : NULL; e != NULL; e = e->next)
 		for (wp = &e->waiters; *wp != NULL;) {
 			w = *wp;
 			if (w->arg == rs || (w->cb == srv_answer_cb &&

@@ -142,5 +142,6 @@ route_request(struct connector *c, struct sipmsg *m, route_cb cb, void *arg)
 	}
 	log_debug("route: %s -> %s%s port %d", dom, host,
 	    use_srv ? " (SRV first)" : "", port);
-	sdns_resolve_server(c->dns, host, use_srv, port, tp, route_dns_cb, rw);
+	sdns_resolve_server_now(c->dns, host, use_srv, port, tp, route_dns_cb,
+	    rw);
 }

@@ -15,6 +15,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "privdrop.h"
+#include "tls_stream.h"
 
 static void
 usage(void)
@@ -193,7 +194,7 @@ main(int argc, char *argv[])
 		return 1;
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((gw.base = event_base_new()) == NULL)
+	if ((gw.base = tls_stream_base_new()) == NULL)
 		fatalx("event_base_new");
 	gw.generation = 1;
 	if (sip_init(&gw) != 0 || presence_init(&gw) != 0 ||
