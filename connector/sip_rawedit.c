@@ -14,9 +14,12 @@
  * again (sipmsg_rebuild) cost more than a third of the connector's CPU on
  * outbound MESSAGE.  The messages edited here have been parsed already;
  * these functions change only whole header lines or a header's value that
- * we write ourselves, so what parsed before still parses.  Anything
- * unusual (a folded line, a quoted string in the Via) makes them return
- * -1 without touching the message: the caller then re-prints it.
+ * we write ourselves, so what parsed before still parses.  That holds
+ * only where our reading of the lines is libosip2's: a plain start line,
+ * CRLF line ends, no bare CR or NUL up to the header edited, no folding
+ * into or out of it, no quotes in a Via.  Anything else makes them return
+ * -1 without touching the message: the caller then re-prints it (the
+ * fuzz target fuzz_sip_parse checks the edited message parses again).
  */
 
 /* One header line: [start, next) with the CRLF, the value [vs, ve). */
@@ -24,20 +27,49 @@ struct hdr_line {
 	size_t	start, next, vs, ve;
 };
 
-/* Length of the line at p without its line end; *next past the end. */
-static size_t
+/*
+ * The line at p: its length without the CRLF, *next past it; -1 unless
+ * it ends in CRLF and holds no other CR, LF or NUL (osip would cut it
+ * elsewhere).
+ */
+static ssize_t
 line_len(const char *p, size_t len, size_t *next)
 {
 	const char *nl = memchr(p, '\n', len);
+	size_t n;
 
-	if (nl == NULL) {
-		*next = len;
-		return len;
-	}
-	*next = (size_t)(nl - p) + 1;
-	if (nl > p && nl[-1] == '\r')
-		return (size_t)(nl - p) - 1;
-	return (size_t)(nl - p);
+	if (nl == NULL || nl == p || nl[-1] != '\r')
+		return -1;
+	n = (size_t)(nl - p) - 1;
+	if (memchr(p, '\r', n) != NULL || memchr(p, '\0', n) != NULL)
+		return -1;
+	*next = n + 2;
+	return (ssize_t)n;
+}
+
+/*
+ * The start line's end (past its CRLF) in *next: 0, or -1 unless it is
+ * "METHOD SP URI SP SIP/2.0" or "SIP/2.0 DDD SP reason" and the next line
+ * is not folded onto it (then osip reads the same line).
+ */
+static int
+start_line(const char *raw, size_t len, size_t *next)
+{
+	const char *sp;
+	ssize_t n;
+
+	if ((n = line_len(raw, len, next)) < 12 || *next >= len ||
+	    raw[*next] == ' ' || raw[*next] == '\t')
+		return -1;
+	if (strncmp(raw, "SIP/2.0 ", 8) == 0)
+		return raw[8] >= '1' && raw[8] <= '6' && raw[9] >= '0' &&
+		    raw[9] <= '9' && raw[10] >= '0' && raw[10] <= '9' &&
+		    raw[11] == ' ' ? 0 : -1;
+	if ((sp = memchr(raw, ' ', (size_t)n)) == NULL || sp == raw ||
+	    (sp = memchr(sp + 1, ' ', (size_t)(raw + n - sp - 1))) == NULL ||
+	    raw + n - sp != 8 || strncmp(sp, " SIP/2.0", 8) != 0)
+		return -1;
+	return 0;
 }
 
 /* Does the header line l (n bytes) carry name (or the compact form c)? */
@@ -65,12 +97,16 @@ static int
 find_header(const char *raw, size_t len, const char *name, char compact,
     struct hdr_line *h)
 {
-	size_t pos, n, next;
+	size_t pos, next;
+	ssize_t sn;
+	size_t n;
 
-	(void)line_len(raw, len, &next);		/* the start line */
+	if (start_line(raw, len, &next) != 0)
+		return -1;
 	for (pos = next; pos < len; pos += next) {
-		n = line_len(raw + pos, len - pos, &next);
-		if (n == 0)
+		if ((sn = line_len(raw + pos, len - pos, &next)) < 0)
+			return -1;
+		if ((n = (size_t)sn) == 0)
 			return 1;			/* end of the headers */
 		if (!name_is(raw + pos, n, name, compact))
 			continue;
@@ -90,7 +126,7 @@ find_header(const char *raw, size_t len, const char *name, char compact,
 			h->ve--;
 		return 0;
 	}
-	return 1;
+	return -1;				/* no end of headers */
 }
 
 /* Replaces raw[off, off + dlen) with ins (ilen bytes). */
@@ -126,8 +162,7 @@ sip_raw_set_via(struct sipmsg *m, const char *value, size_t *off,
 		return -1;
 	if (*vlen == 0) {
 		/* right after the start line: the topmost Via */
-		(void)line_len(m->raw, m->len, &next);
-		if (next >= m->len)
+		if (start_line(m->raw, m->len, &next) != 0)
 			return -1;
 		*off = next;
 	}
@@ -149,8 +184,7 @@ sip_raw_set_max_forwards(struct sipmsg *m, int hops)
 		splice(m, h.vs, h.ve - h.vs, v, (size_t)n);
 		return 0;
 	}
-	(void)line_len(m->raw, m->len, &next);
-	if (rc < 0 || next >= m->len)
+	if (rc < 0 || start_line(m->raw, m->len, &next) != 0)
 		return -1;
 	/* none: ours goes right after the start line */
 	n = snprintf(v, sizeof(v), "Max-Forwards: %d\r\n", hops);

@@ -21,7 +21,8 @@
  * error.  Pending work is found again by id from the async callbacks.
  */
 struct msg_out {
-	TAILQ_ENTRY(msg_out) entry;
+	TAILQ_ENTRY(msg_out) entry;	/* oldest first */
+	time_t		 since;
 	uint32_t	 id;
 	uint32_t	 chan;
 	int		 kind;
@@ -44,6 +45,18 @@ struct msg_in {
 	struct event	*timer;
 };
 
+/*
+ * Overload.  An IM refused ends the sender's conversation with an error,
+ * and the texts already on their way in it are dropped (VP has no error
+ * per text): so a burst above what the connector and the partners carry
+ * is queued, not refused.  It is refused only once the queue is a real
+ * delay, the oldest IM in flight having waited half of SipTimeout (else
+ * timeouts would start to fire on IMs that are then delivered all the
+ * same, the work done twice), or at MSG_OUT_MAX in flight (memory).
+ */
+#define MSG_OUT_MAX		100000
+#define MSG_OUT_AGE_MIN		5000	/* the age rule from this many */
+
 /* Messages per second per domain, a fixed one-second window. */
 struct msg_rate {
 	TAILQ_ENTRY(msg_rate) entry;
@@ -61,6 +74,8 @@ struct message {
 	TAILQ_HEAD(, msg_rate) rates;
 	GHashTable	*out_ids;	/* id -> msg_out */
 	GHashTable	*in_ids;	/* id -> msg_in */
+	time_t		 log_sec;	/* refused_log() */
+	unsigned long	 log_count, log_skipped;
 };
 
 int
@@ -170,6 +185,42 @@ domain_of(const char *addr)
 
 /* ========================= Sametime -> SIP ========================= */
 
+/* Too many IMs in flight, or the oldest waiting too long (see above). */
+static int
+out_overloaded(struct gateway *gw)
+{
+	guint n = g_hash_table_size(gw->msg->out_ids);
+	struct msg_out *o = TAILQ_FIRST(&gw->msg->out);
+
+	if (n >= MSG_OUT_MAX)
+		return 1;
+	return n >= MSG_OUT_AGE_MIN && o != NULL &&
+	    (time(NULL) - o->since) * 2 >= gw->set.sip_timeout;
+}
+
+/* A line per refused or failed IM, but at most 10 a second: under
+ * overload or with a partner down they come by thousands (the others are
+ * counted, and their number logged with the next line let through). */
+static int
+log_allow(struct gateway *gw)
+{
+	struct message *mg = gw->msg;
+	time_t now = time(NULL);
+
+	if (now != mg->log_sec) {
+		if (mg->log_skipped > 0)
+			log_info("message: %lu more IMs refused or failed "
+			    "(not logged)", mg->log_skipped);
+		mg->log_sec = now;
+		mg->log_count = 0;
+		mg->log_skipped = 0;
+	}
+	if (mg->log_count++ < 10)
+		return 1;
+	mg->log_skipped++;
+	return 0;
+}
+
 static struct msg_out *
 out_by_id(struct gateway *gw, uint32_t id)
 {
@@ -186,8 +237,9 @@ out_resp_cb(struct gateway *gw, int status, osip_message_t *resp, void *arg)
 	gw_trace(gw, "message", o->from_id, "MESSAGE to %s answered %d",
 	    o->to, status);
 	if (status >= 300 && o->kind != MSG_TYPING && o->kind != MSG_STOPPED) {
-		log_info("message: from %s to %s failed: %d", o->from_id,
-		    o->to, status);
+		if (log_allow(gw))
+			log_info("message: from %s to %s failed: %d",
+			    o->from_id, o->to, status);
 		gateway_stats(gw, gateway_community_of(gw, o->to))->errors++;
 		vpg_im_failed(gw, o->chan, status == 404 || status == 604 ?
 		    STGW_ERR_NO_SUCH_USER : STGW_ERR_USER_OFFLINE);
@@ -238,6 +290,7 @@ message_out(struct gateway *gw, uint32_t chan, const char *from_id,
 {
 	struct msg_out *o;
 	uint32_t err = 0;
+	int busy = 0;
 
 	if (!gw->conf->gateway.support_external_communities ||
 	    strchr(to_ext, '@') == NULL ||
@@ -245,15 +298,21 @@ message_out(struct gateway *gw, uint32_t chan, const char *from_id,
 		err = STGW_ERR_NO_SUCH_USER;
 	else if (len > gw->set.max_body)
 		err = STGW_ERR_MALFORMED;
+	else if (out_overloaded(gw))
+		err = STGW_ERR_USER_OFFLINE, busy = 1;
 	else if (rate_take(gw, domain_of(to_ext)) != 0)
 		err = STGW_ERR_USER_OFFLINE;
 	if (err != 0) {
 		if (kind == MSG_TEXT || kind == MSG_HTML) {
-			log_info("message: IM from %s to %s refused (%s)",
-			    from_id, to_ext, err == STGW_ERR_NO_SUCH_USER ?
-			    "no federation with that domain" :
-			    err == STGW_ERR_MALFORMED ? "too long" :
-			    "domain over its message rate");
+			if (log_allow(gw))
+				log_info("message: IM from %s to %s refused "
+				    "(%s)", from_id, to_ext, err ==
+				    STGW_ERR_NO_SUCH_USER ?
+				    "no federation with that domain" :
+				    err == STGW_ERR_MALFORMED ? "too long" :
+				    busy ? "overload: the IMs in flight wait "
+				    "too long" :
+				    "domain over its message rate");
 			gw->errors++;
 			vpg_im_failed(gw, chan, err);
 		}
@@ -262,6 +321,7 @@ message_out(struct gateway *gw, uint32_t chan, const char *from_id,
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		fatal("calloc");
 	o->id = gw_next_id();
+	o->since = time(NULL);
 	o->chan = chan;
 	o->kind = kind;
 	gw_strlcpy(o->from_id, from_id, sizeof(o->from_id));

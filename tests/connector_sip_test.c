@@ -1,4 +1,4 @@
-/* Check unit tests of the connector's SIP helpers: responses built from raw requests, the raw peek at the gateway's answers, first-stage verdicts. */
+/* Check unit tests of the connector's SIP helpers: responses built from raw requests, the raw peek at the gateway's answers, first-stage verdicts, the outbound path's raw edits. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -172,6 +172,92 @@ START_TEST(verdicts)
 }
 END_TEST
 
+#define MINIMAL "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\nCall-ID: c\r\n" \
+	"CSeq: 1 MESSAGE\r\n\r\n"
+
+/* The outbound path's raw edits: the result is byte for byte what we
+ * expect, and it still parses; unusual input is refused untouched. */
+static const struct {
+	const char	*in;
+	int		 op;		/* 0 pop Via, 1 Max-Forwards 69, 2 Via */
+	const char	*out;		/* NULL: refused, message unchanged */
+} rawedits[] = {
+	{ "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS c:5061;branch=z9hG4bKstc1\r\n"
+	  "Via: SIP/2.0/TLS g:5061;branch=z9hG4bKg\r\nCSeq: 1 MESSAGE\r\n"
+	  "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: c\r\n\r\n",
+	  0,
+	  "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS g:5061;branch=z9hG4bKg\r\n"
+	  "CSeq: 1 MESSAGE\r\n"
+	  "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: c\r\n\r\n" },
+	/* two values on one line, compact name, lower case */
+	{ "SIP/2.0 200 OK\r\nCall-ID: c\r\nv: SIP/2.0/TLS c;branch=z9hG4bKstc1 ,"
+	  "  SIP/2.0/TLS g;branch=z9hG4bKg\r\nCSeq: 1 MESSAGE\r\n"
+	  "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\n\r\n", 0,
+	  "SIP/2.0 200 OK\r\nCall-ID: c\r\nv: SIP/2.0/TLS g;branch=z9hG4bKg\r\n"
+	  "CSeq: 1 MESSAGE\r\n"
+	  "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\n\r\n" },
+	/* folded, quoted: left to osip */
+	{ "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS c;branch=z9hG4bKstc1,\r\n"
+	  " SIP/2.0/TLS g;branch=z9hG4bKg\r\nCSeq: 1 MESSAGE\r\n\r\n", 0,
+	  NULL },
+	{ "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS c;branch=z9hG4bKstc1;x=\"a,b\"\r\n"
+	  "CSeq: 1 MESSAGE\r\n\r\n", 0, NULL },
+	{ "SIP/2.0 200 OK\r\nCSeq: 1 MESSAGE\r\n\r\nVia: body\r\n", 0, NULL },
+	{ "MESSAGE sip:b@y SIP/2.0\r\nmax-forwards :  70 \r\nCSeq: 1 MESSAGE\r\n"
+	  "\r\n", 1,
+	  "MESSAGE sip:b@y SIP/2.0\r\nmax-forwards :  69 \r\nCSeq: 1 MESSAGE\r\n"
+	  "\r\n" },
+	{ "MESSAGE sip:b@y SIP/2.0\r\nCSeq: 1 MESSAGE\r\n\r\nMax-Forwards: 1",
+	  1, "MESSAGE sip:b@y SIP/2.0\r\nMax-Forwards: 69\r\nCSeq: 1 MESSAGE\r\n"
+	  "\r\nMax-Forwards: 1" },
+	{ "MESSAGE sip:b@y SIP/2.0\r\nMax-Forwards: 70\r\n 1\r\n\r\n", 1,
+	  NULL },
+	{ "MESSAGE sip:b@y SIP/2.0\r\nVia: SIP/2.0/TLS g;branch=z9hG4bKg\r\n"
+	  MINIMAL, 2,
+	  "MESSAGE sip:b@y SIP/2.0\r\nVia: SIP/2.0/TLS c:5061;branch=z9hG4bKs"
+	  "\r\nVia: SIP/2.0/TLS g;branch=z9hG4bKg\r\n" MINIMAL },
+};
+
+START_TEST(raw_edits)
+{
+	struct sipmsg *m;
+	size_t i, off = 0, vlen = 0;
+	int rc;
+
+	for (i = 0; i < sizeof(rawedits) / sizeof(rawedits[0]); i++) {
+		m = sipmsg_new(rawedits[i].in, strlen(rawedits[i].in));
+		ck_assert_ptr_nonnull(m);
+		vlen = 0;
+		rc = rawedits[i].op == 0 ? sip_raw_pop_via(m) :
+		    rawedits[i].op == 1 ? sip_raw_set_max_forwards(m, 69) :
+		    sip_raw_set_via(m, "SIP/2.0/TLS c:5061;branch=z9hG4bKs", &off,
+		    &vlen);
+		if (rawedits[i].out == NULL) {
+			ck_assert_msg(rc == -1, "case %zu edited", i);
+			ck_assert_str_eq(m->raw, rawedits[i].in);
+		} else {
+			ck_assert_msg(rc == 0, "case %zu refused", i);
+			ck_assert_str_eq(m->raw, rawedits[i].out);
+			ck_assert_uint_eq(m->len, strlen(rawedits[i].out));
+		}
+		sipmsg_free(m);
+	}
+	/* our Via replaced in place on failover (another transport) */
+	m = sipmsg_new(rawedits[8].in, strlen(rawedits[8].in));
+	vlen = 0;
+	ck_assert_int_eq(sip_raw_set_via(m, "SIP/2.0/TLS c:5061;branch=z9hG4bKs",
+	    &off, &vlen), 0);
+	ck_assert_int_eq(sip_raw_set_via(m, "SIP/2.0/UDP c:5060;branch=z9hG4bKs",
+	    &off, &vlen), 0);
+	ck_assert_str_eq(m->raw, "MESSAGE sip:b@y SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP c:5060;branch=z9hG4bKs\r\n"
+	    "Via: SIP/2.0/TLS g;branch=z9hG4bKg\r\n" MINIMAL);
+	ck_assert_int_eq(sip_parse_internal(m), 0);
+	ck_assert_str_eq(sip_top_branch(m), "z9hG4bKs");
+	sipmsg_free(m);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -185,6 +271,7 @@ main(void)
 	tcase_add_test(tc, build_response_rules);
 	tcase_add_test(tc, response_peek);
 	tcase_add_test(tc, verdicts);
+	tcase_add_test(tc, raw_edits);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -5,7 +5,10 @@
  * is odd, one the gateway sent over the link.  An inbound message is checked
  * the way the connector checks it; a refused request gets the response the
  * connector would send, which must be well-formed; an accepted one is
- * re-serialised as for the link, and that must parse again.
+ * re-serialised as for the link, and that must parse again.  The outbound
+ * path's raw edits (sip_rawedit.c) must keep what parsed parsing: a
+ * response without its top Via, a request with our Via on top and its
+ * Max-Forwards counted down.
  */
 #include "config.h"
 
@@ -52,6 +55,44 @@ check_response(const char *r, size_t len, int code)
 	}
 }
 
+/* Our Via popped from an accepted response, as for the gateway. */
+static void
+pop_via(const struct sipmsg *m)
+{
+	struct sipmsg *p;
+	int n = osip_list_size(&m->msg->vias);
+
+	if (m->is_request || n < 2)
+		return;
+	if ((p = sipmsg_new(m->raw, m->len)) == NULL)
+		abort();
+	if (sip_raw_pop_via(p) == 0 && (sip_parse_internal(p) != 0 ||
+	    osip_list_size(&p->msg->vias) != n - 1))
+		abort();
+	sipmsg_free(p);
+}
+
+/* The gateway's request as it leaves: Max-Forwards, then our Via. */
+static void
+push_via(const struct sipmsg *m)
+{
+	struct sipmsg *p;
+	size_t off = 0, vlen = 0;
+	int n = osip_list_size(&m->msg->vias);
+
+	if (!m->is_request)
+		return;
+	if ((p = sipmsg_new(m->raw, m->len)) == NULL)
+		abort();
+	if (sip_raw_set_max_forwards(p, 69) == 0 &&
+	    sip_raw_set_via(p, "SIP/2.0/TLS 192.0.2.1:5061;branch=z9hG4bKstcf;"
+	    "rport", &off, &vlen) == 0 && (sip_parse_internal(p) != 0 ||
+	    osip_list_size(&p->msg->vias) != n + 1 ||
+	    strcmp(sip_top_branch(p), "z9hG4bKstcf") != 0))
+		abort();
+	sipmsg_free(p);
+}
+
 static void
 inbound(const char *raw, size_t len)
 {
@@ -82,6 +123,7 @@ inbound(const char *raw, size_t len)
 		(void)sip_top_branch(m);
 		(void)sip_from_domain(m, dom, sizeof(dom));
 		(void)sip_to_domain(m, dom, sizeof(dom));
+		pop_via(m);
 		/* What goes to the gateway must parse there. */
 		if (sipmsg_rebuild(m) == 0) {
 			if ((again = sipmsg_new(m->raw, m->len)) == NULL)
@@ -106,6 +148,7 @@ internal(const char *raw, size_t len)
 		(void)sip_method(m);
 		(void)sip_top_branch(m);
 		(void)sip_to_domain(m, dom, sizeof(dom));
+		push_via(m);
 	}
 	sipmsg_free(m);
 }
