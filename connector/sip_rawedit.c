@@ -138,7 +138,13 @@ splice(struct sipmsg *m, size_t off, size_t dlen, const char *ins,
 	char *p;
 
 	if (ilen > dlen) {
-		if ((p = realloc(m->raw, nlen + 1)) == NULL)
+		/* sipmsg_new() keeps the bytes in the same allocation as m
+		 * (right after it): those cannot grow, so they move */
+		if (m->raw == (char *)(m + 1)) {
+			if ((p = malloc(nlen + 1)) == NULL)
+				fatal("malloc");
+			memcpy(p, m->raw, m->len);
+		} else if ((p = realloc(m->raw, nlen + 1)) == NULL)
 			fatal("realloc");
 		m->raw = p;
 	}
