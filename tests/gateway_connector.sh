@@ -42,10 +42,7 @@ t_expect "connector applies the documents the gateway pushed" \
 t_expect "gateway session with the community server" "$T/gateway.log" \
 	"session with .* up"
 
-t_fifo alice
-"$STCLIENT" -H "$V" -P 1533 -u alice -p pw <"$T/alice.in" \
-	>"$T/alice.log" 2>"$T/alice.err.log" &
-T_PIDS+=("$!")
+t_stclient alice "$V" alice pw
 alice() { printf '%s\n' "$*" >&"${T_FD[alice]}"; }
 t_expect "alice logs in" "$T/alice.log" "^loggedin alice"
 

@@ -63,10 +63,7 @@ t_expect "CONFIG carries the ExternCommunity it serves" "$T/peer.log" \
 	"^file ExternCommunity/beta.ini$"
 
 # Sametime side.
-t_fifo alice
-"$STCLIENT" -H "$VP_ADDR" -P "$VP_PORT" -u alice -p pw-alice \
-	<"$T/alice.in" >"$T/alice.log" 2>"$T/alice.err.log" &
-T_PIDS+=("$!")
+t_stclient alice "$VP_ADDR" alice pw-alice
 alice() { printf '%s\n' "$*" >&"${T_FD[alice]}"; }
 t_expect "alice logs in" "$T/alice.log" "^loggedin alice"
 
@@ -88,10 +85,7 @@ t_check "subscription refreshed before expiry in the same dialog" \
 peer expires 60
 
 # A second Sametime watcher shares the subscription and sees the state.
-t_fifo dave
-"$STCLIENT" -H "$VP_ADDR" -P "$VP_PORT" -u dave -p pw-dave \
-	<"$T/dave.in" >"$T/dave.log" 2>"$T/dave.err.log" &
-T_PIDS+=("$!")
+t_stclient dave "$VP_ADDR" dave pw-dave
 dave() { printf '%s\n' "$*" >&"${T_FD[dave]}"; }
 t_expect "dave logs in" "$T/dave.log" "^loggedin dave"
 dave watch "@E bob@beta.example"
@@ -200,10 +194,7 @@ t_start community "$STCOMMUNITY" -D -c "$D" -f "$T/community.conf"
 t_wait_tcp "$VP_ADDR" "$VP_PORT" 15
 t_check "gateway logs in again by itself" \
 	t_wait_count "$T/gateway.log" 'session with .* up' 2 10
-t_fifo alice2
-"$STCLIENT" -H "$VP_ADDR" -P "$VP_PORT" -u alice -p pw-alice \
-	<"$T/alice2.in" >"$T/alice2.log" 2>"$T/alice2.err.log" &
-T_PIDS+=("$!")
+t_stclient alice2 "$VP_ADDR" alice pw-alice
 t_expect "alice logs in again" "$T/alice2.log" "^loggedin alice"
 t_check "after the restart the watch is restored (NOTIFY open)" \
 	t_until 10 open_after_closed

@@ -67,10 +67,7 @@ peer() { printf '%s\n' "$*" >&"${T_FD[peer]}"; }
 t_expect "link up" "$T/peer.log" "^up gw-alpha$"
 
 for u in alice dave; do
-	t_fifo "$u"
-	"$STCLIENT" -H "$VP_ADDR" -P 1533 -u "$u" -p pw <"$T/$u.in" \
-		>"$T/$u.log" 2>"$T/$u.err.log" &
-	T_PIDS+=("$!")
+	t_stclient "$u" "$VP_ADDR" "$u" pw
 	t_expect "$u logs in" "$T/$u.log" "^loggedin $u"
 done
 alice() { printf '%s\n' "$*" >&"${T_FD[alice]}"; }

@@ -50,10 +50,7 @@ gw_start() {
 }
 
 gw_client() {
-	t_fifo "$1"
-	"$STCLIENT" -H "$GW_VP" -P 1533 -u "$1" -p pw <"$T/$1.in" \
-		>"$T/$1.log" 2>"$T/$1.err.log" &
-	T_PIDS+=("$!")
+	t_stclient "$1" "$GW_VP" "$1" pw
 	t_wait_grep "$T/$1.log" "^loggedin $1" 15
 }
 

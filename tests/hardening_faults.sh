@@ -193,9 +193,4 @@ else
 		t_fail "connector RSS $rss_cn1 kB vs baseline $rss_cn0 kB"
 fi
 
-for n in alpha-connector alpha-gateway alpha-community; do
-	fed_kill "$n"
-	t_expect_not "$n: no sanitizer report" "$FED_DIR/$n.log" \
-		'Sanitizer|runtime error'
-done
-t_done
+fed_t_finish alpha-connector alpha-gateway alpha-community

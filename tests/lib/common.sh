@@ -160,6 +160,17 @@ t_done() {
 # t_fifo NAME: a FIFO held open for writing, to drive a client's stdin.
 # Write with: echo "cmd" >&"${T_FD[NAME]}"
 declare -A T_FD
+# t_stclient NAME HOST USER PASSWORD: stclient USER on HOST:1533 in the
+# background, its commands through the FIFO NAME (printf ... >&"${T_FD[NAME]}"),
+# its events in $T/NAME.log ("loggedin USER" first), stderr in
+# $T/NAME.err.log.
+t_stclient() {
+	t_fifo "$1"
+	"$STCLIENT" -H "$2" -P 1533 -u "$3" -p "$4" <"$T/$1.in" \
+		>"$T/$1.log" 2>"$T/$1.err.log" &
+	T_PIDS+=("$!")
+}
+
 t_fifo() {
 	local name=$1
 	mkfifo "$T/$name.in"

@@ -28,6 +28,8 @@
 #   fed_t_up [C]            fed_up; either one failing fails and ends the test
 #   fed_expect WHAT NAME REGEX [SECS]   t_pass or t_fail on a line client
 #                           NAME printed after its last mark
+#   fed_t_finish NAME...    stop each daemon NAME, check its log has no
+#                           sanitizer report, and end the test (t_done)
 #
 # Outgoing connections leave from each daemon's own address, which the
 # daemons choose themselves: the connector binds its SIP to its
@@ -334,4 +336,14 @@ fed_t_up() {
 fed_expect() {
 	if fed_wait_new "$2" "$3" "${4:-10}"; then t_pass "$1"; else
 		t_fail "$1 (no new line /$3/ from $2)"; fi
+}
+
+fed_t_finish() {
+	local n
+	for n in "$@"; do
+		fed_kill "$n"
+		t_expect_not "$n exits without sanitizer reports" \
+			"$FED_DIR/$n.log" 'Sanitizer|runtime error'
+	done
+	t_done
 }
