@@ -8,7 +8,8 @@
 # are tests/hardening_flood.py.
 #
 # Asserted: the partner's traffic keeps flowing (every request answered
-# 200, latency p99 under 100 ms, outbound MESSAGEs served), the flooder is
+# 200, outbound MESSAGEs served; the latency is printed, not asserted:
+# tests do not time, bench/ does), the flooder is
 # limited (connections over max_connections closed, half handshakes over
 # max_handshakes refused, requests over the rate answered 503, spoofed
 # ones 403) and logged once (once per offender per minute), the connector
@@ -23,10 +24,9 @@ ASAN=${STSIP_ASAN:-0}
 DUR=12			# seconds of flood
 CONNS=3000 TLS=1000 SPOOF=2000 GARBAGE=1000
 if [ "$ASAN" = 1 ]; then
-	# the instrumented connector is several times slower: a smaller
-	# flood, and the latency is printed but not asserted
+	# the instrumented connector is several times slower: a smaller flood
 	CONNS=1500 TLS=500 SPOOF=500 GARBAGE=250
-	t_log "ASan build: flood reduced to $CONNS/$TLS/$SPOOF/$GARBAGE, p99 not asserted"
+	t_log "ASan build: flood reduced to $CONNS/$TLS/$SPOOF/$GARBAGE"
 fi
 [ "$(ulimit -n)" -ge $((CONNS + TLS + 1000)) ] ||
 	t_skip "RLIMIT_NOFILE $(ulimit -n) too low for $CONNS connections"
@@ -106,16 +106,8 @@ sent=$(fig partner_sent); ok=$(fig partner_answered_200)
 [ "${sent:-0}" -gt 100 ] && [ "$ok" = "$sent" ] &&
 	t_pass "the partner's $sent MESSAGEs all answered 200 during the flood" ||
 	t_fail "partner: $ok of $sent answered 200"
-p99=${p99f:-1000}
 [ "$nf" -gt 300 ] && t_pass "$nf of the partner's MESSAGEs sent during the flood" ||
 	t_fail "only $nf of the partner's MESSAGEs sent during the flood"
-if [ "$ASAN" = 1 ]; then
-	t_log "ASan build: partner p99 $p99 ms, not asserted"
-elif awk -v p="$p99" 'BEGIN { exit !(p < 100) }'; then
-	t_pass "partner latency p99 during the flood $p99 ms < 100 ms"
-else
-	t_fail "partner latency p99 during the flood $p99 ms >= 100 ms"
-fi
 [ "$(fig partner_outbound_served)" -ge $(((DUR + 3) * 5 * 9 / 10)) ] &&
 	t_pass "outbound MESSAGEs reach the partner during the flood ($(fig partner_outbound_served))" ||
 	t_fail "outbound MESSAGEs served: $(fig partner_outbound_served)"

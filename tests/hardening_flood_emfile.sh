@@ -11,7 +11,8 @@
 # may not take: connections beyond are closed, and on EMFILE it stops
 # accepting for a moment instead of spinning; either is logged once, and
 # the partner's established connection keeps being served (every MESSAGE
-# 200, p99 < 100 ms; a DNS failure would be a 503, never a 403).
+# 200; a DNS failure would be a 503, never a 403).  Its latency is printed
+# as a figure, not asserted: tests do not time (bench/ does).
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/connector_lib.sh"
 
@@ -69,7 +70,6 @@ t_expect "the flood reached the descriptor reserve (logged)" "$T/conn.log" \
 [ "${sent:-0}" -gt 100 ] && [ "$ok" = "$sent" ] &&
 	t_pass "the partner's $sent MESSAGEs all answered 200" ||
 	t_fail "partner: $ok of $sent answered 200"
-awk -v p="$p99" 'BEGIN { exit !(p < 100) }' && t_pass "partner p99 $p99 ms < 100 ms" ||
-	t_fail "partner p99 $p99 ms"
+echo "partner_latency_p99: ${p99:-n/a} ms"
 cn_finish
 t_done
