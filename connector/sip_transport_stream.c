@@ -24,6 +24,9 @@
 #define IDLE_SECS	300	/* close streams idle this long */
 #define RESUME_MS	200	/* listeners paused on EMFILE this long */
 #define FD_LOG_EVERY	60
+/* Messages relayed per turn from one stream: the link carries the first
+ * ones to the gateway (on the other core) while we parse the rest. */
+#define READ_TURN	32
 
 struct sconn {
 	struct sconn	*next, **pprev;	/* every stream */
@@ -41,6 +44,7 @@ struct sconn {
 	int		 verify_cert;
 	int		 cert_ok;
 	time_t		 last;
+	struct event	*more;		/* the rest of a long read, next turn */
 };
 
 /* Every response goes out by flow id: a hash, not a walk of every
@@ -183,6 +187,8 @@ conn_free(struct connector *c, struct sconn *k, const char *why)
 		flood_conn_close(c->flood, (struct sockaddr *)&k->peer);
 	}
 	tls_stream_free(k->s);
+	if (k->more != NULL)
+		event_free(k->more);
 	free(k);
 	/* a descriptor came back: take the waiting connections now */
 	if (tp->paused)
@@ -284,6 +290,16 @@ conn_refuse(struct sconn *k, const char *raw, size_t len, int code,
 	tls_stream_close_drained(k->s);
 }
 
+static void	conn_read_cb(struct tls_stream *, void *);
+
+static void
+conn_more_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sconn *k = arg;
+
+	conn_read_cb(k->s, k);
+}
+
 static void
 conn_read_cb(struct tls_stream *s, void *arg)
 {
@@ -295,10 +311,19 @@ conn_read_cb(struct tls_stream *s, void *arg)
 	size_t avail, hlen, blen;
 	unsigned char *p;
 	const char *reason;
-	int code;
+	int code, turn = 0;
 
 	k->last = time(NULL);
 	while (!k->closing && (avail = evbuffer_get_length(in)) > 0) {
+		if (turn++ == READ_TURN) {
+			/* the rest after what the loop has to send (the
+			 * stream will not call again for bytes it holds) */
+			if (k->more == NULL && (k->more = event_new(c->base,
+			    -1, 0, conn_more_cb, k)) == NULL)
+				fatalx("event_new");
+			event_active(k->more, EV_TIMEOUT, 0);
+			return;
+		}
 		p = evbuffer_pullup(in, avail < 4 ? (ssize_t)avail : 4);
 		if (p[0] == '\r' || p[0] == '\n') {
 			/* RFC 5626 keepalive ping gets a pong; stray CRLFs

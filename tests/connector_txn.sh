@@ -3,7 +3,8 @@
 # Timer J gets the stored final answer and is not relayed again; after
 # Timer J the same request is a new transaction; a silent gateway earns
 # the sender a 408 (kept under Timer J too); the link going down answers
-# every waiting request with 503.  T1 = 20 ms: Timer J is 1.28 s.
+# every waiting request with 503; a long pipelined burst on one stream
+# is all relayed.  T1 = 20 ms: Timer J is 1.28 s.
 . "$top_srcdir/tests/lib/common.sh"
 CN_T1=20
 . "$top_srcdir/tests/connector_lib.sh"
@@ -33,6 +34,18 @@ t_expect "after Timer J the same request is answered" "$T/a2" '^again: 200'
 [ "$(relayed txn-again-1)" = 2 ] &&
 	t_pass "... as a new transaction (relayed again)" ||
 	t_fail "after Timer J: relayed $(relayed txn-again-1) times"
+
+# a long pipelined burst on one TCP stream (several turns of its reader:
+# the rest must not wait for more bytes)
+files=()
+for i in $(seq 1 80); do
+	cn_msg "$M/p$i" MESSAGE sip:alice@alpha.example beta.example TCP
+	files+=("$M/p$i")
+done
+"$SIPCLIENT" -P -t tcp -b "$B" "$C:$SP" "${files[@]}" >"$T/pipe"
+[ "$(grep -c '^p[0-9]*: 200' "$T/pipe")" = 80 ] &&
+	t_pass "80 pipelined requests on one stream: all answered" ||
+	t_fail "pipelined: $(grep -c '^p[0-9]*: 200' "$T/pipe") of 80 answered"
 
 # a gateway that never answers: 408 after 64 * T1, and the retransmission
 # gets the same 408
