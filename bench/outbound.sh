@@ -18,7 +18,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/chain.sh"
 
-dur=5 rates="1000 5000 10000 15000 20000 25000 30000 35000 40000" senders=4
+dur=5 rates="1000 5000 10000 20000 30000 40000 50000 60000 80000" senders=4
 narrow=1
 while getopts "d:qr:" o; do
 	case $o in
