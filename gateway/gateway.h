@@ -282,6 +282,8 @@ void	message_in_result(struct gateway *, uint32_t tag, uint32_t code);
 /* An IM (or typing) from an internal user to an external one. */
 void	message_out(struct gateway *, uint32_t chan, const char *from_id,
 	    const char *to_ext, int kind, const char *text, size_t len);
+/* The IMs in flight wait too long: refuse new conversations. */
+int	message_out_overloaded(struct gateway *);
 #define MSG_TEXT	0
 #define MSG_HTML	1
 #define MSG_TYPING	2

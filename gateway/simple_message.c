@@ -48,11 +48,13 @@ struct msg_in {
 /*
  * Overload.  An IM refused ends the sender's conversation with an error,
  * and the texts already on their way in it are dropped (VP has no error
- * per text): so a burst above what the connector and the partners carry
- * is queued, not refused.  It is refused only once the queue is a real
- * delay, the oldest IM in flight having waited half of SipTimeout (else
- * timeouts would start to fire on IMs that are then delivered all the
- * same, the work done twice), or at MSG_OUT_MAX in flight (memory).
+ * per text; bench/outbound.sh lost hundreds per refusal): so IMs in open
+ * conversations above what the connector and the partners carry are
+ * queued, and refused only at MSG_OUT_MAX in flight (memory).  Once the
+ * queue is a real delay, the oldest IM in flight having waited half of
+ * SipTimeout (before timeouts fire on IMs then delivered all the same),
+ * new conversations are refused instead (vpim_create): their sender gets
+ * an error for each text, nothing is dropped.
  */
 #define MSG_OUT_MAX		100000
 #define MSG_OUT_AGE_MIN		5000	/* the age rule from this many */
@@ -185,9 +187,9 @@ domain_of(const char *addr)
 
 /* ========================= Sametime -> SIP ========================= */
 
-/* Too many IMs in flight, or the oldest waiting too long (see above). */
-static int
-out_overloaded(struct gateway *gw)
+/* The queue of IMs in flight is a real delay (see above). */
+int
+message_out_overloaded(struct gateway *gw)
 {
 	guint n = g_hash_table_size(gw->msg->out_ids);
 	struct msg_out *o = TAILQ_FIRST(&gw->msg->out);
@@ -298,7 +300,7 @@ message_out(struct gateway *gw, uint32_t chan, const char *from_id,
 		err = STGW_ERR_NO_SUCH_USER;
 	else if (len > gw->set.max_body)
 		err = STGW_ERR_MALFORMED;
-	else if (out_overloaded(gw))
+	else if (g_hash_table_size(gw->msg->out_ids) >= MSG_OUT_MAX)
 		err = STGW_ERR_USER_OFFLINE, busy = 1;
 	else if (rate_take(gw, domain_of(to_ext)) != 0)
 		err = STGW_ERR_USER_OFFLINE;
@@ -310,8 +312,7 @@ message_out(struct gateway *gw, uint32_t chan, const char *from_id,
 				    STGW_ERR_NO_SUCH_USER ?
 				    "no federation with that domain" :
 				    err == STGW_ERR_MALFORMED ? "too long" :
-				    busy ? "overload: the IMs in flight wait "
-				    "too long" :
+				    busy ? "overload: too many IMs in flight" :
 				    "domain over its message rate");
 			gw->errors++;
 			vpg_im_failed(gw, chan, err);

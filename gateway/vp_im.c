@@ -223,6 +223,14 @@ vpim_create(struct vp_gateway *v, struct mwMsgChannelCreate *m)
 		vpg_send_put(v, p);
 		return;
 	}
+	if (message_out_overloaded(gw)) {
+		/* overload sheds new conversations, never open ones (see
+		 * simple_message.c): the sender's texts each get the error */
+		vp_put_destroy(p, m->channel, STGW_ERR_USER_OFFLINE);
+		vpg_send_put(v, p);
+		gw->errors++;
+		return;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatal("calloc");
 	c->id = m->channel;
