@@ -31,6 +31,7 @@ struct link_client {
 	size_t		 gwi;
 	unsigned	 backoff_ms;
 	struct event	*retry, *hb;
+	struct event	*more;		/* the rest of a read, next turn */
 	double		 lastrx;
 	uint32_t	 hbseq;
 	struct link_buf	 out;
@@ -276,6 +277,22 @@ link_frame(struct link_client *l, const struct link_frame *fr)
 	}
 }
 
+static void	link_read_cb(struct tls_stream *, void *);
+
+static void
+link_more_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct link_client *l = arg;
+
+	if (l->s != NULL)
+		link_read_cb(l->s, l);
+}
+
+/* Frames relayed per turn: a read brings up to a megabyte (thousands of
+ * requests); relayed whole, the partners' answers waited behind it (the
+ * streams relay 32 a turn), and at overload the transactions piled up. */
+#define LINK_READ_TURN	64
+
 static void
 link_read_cb(struct tls_stream *s, void *arg)
 {
@@ -284,10 +301,18 @@ link_read_cb(struct tls_stream *s, void *arg)
 	struct link_frame fr;
 	unsigned char *p;
 	size_t avail, flen;
-	int rc;
+	int rc, turn = 0;
 
 	l->lastrx = now_f();
 	while ((avail = evbuffer_get_length(in)) >= 1) {
+		if (turn++ == LINK_READ_TURN) {
+			/* the stream will not call again for bytes it holds */
+			if (l->more == NULL && (l->more = event_new(l->c->base,
+			    -1, 0, link_more_cb, l)) == NULL)
+				fatalx("event_new");
+			event_active(l->more, EV_TIMEOUT, 0);
+			return;
+		}
 		p = evbuffer_pullup(in, avail < LINK_HEADER_LEN ?
 		    (ssize_t)avail : LINK_HEADER_LEN);
 		rc = link_frame_peek(p, avail < LINK_HEADER_LEN ? avail :
@@ -415,6 +440,8 @@ link_client_free(struct link_client *l)
 	}
 	event_free(l->retry);
 	event_free(l->hb);
+	if (l->more != NULL)
+		event_free(l->more);
 	link_buf_free(&l->out);
 	free(l);
 }
