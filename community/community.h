@@ -209,6 +209,10 @@ struct vsess {
 	uint32_t		 stgw_chan;	/* gateway control channel */
 	struct event		*timer;		/* login/idle timeout */
 	int			 killed_logged;
+	/* flow control toward a server application (vp_session.c) */
+	struct vsess		*held_by;	/* not read until it drains */
+	LIST_ENTRY(vsess)	 held_entry;	/* held_by->held */
+	LIST_HEAD(, vsess)	 held;		/* sessions waiting on us */
 };
 
 struct community {
@@ -222,6 +226,7 @@ struct community {
 	GHashTable		*looked;	/* name -> time asked LDAP */
 	LIST_HEAD(, vsess)	 sessions;
 	LIST_HEAD(, vsess)	 reap;
+	struct vsess		*reading;	/* whose frames are dispatched */
 	struct event		*ev_reap;
 	struct event		*ev_term, *ev_int, *ev_hup;
 	struct event		*ev_resume;	/* accept again after EMFILE */

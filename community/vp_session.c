@@ -16,6 +16,9 @@
 
 static void	sess_read_cb(struct bufferevent *, void *);
 static void	sess_event_cb(struct bufferevent *, short, void *);
+static void	sess_write_cb(struct bufferevent *, void *);
+static void	sess_hold(struct vsess *, struct vsess *);
+static void	sess_release(struct vsess *);
 static void	sess_timer_cb(evutil_socket_t, short, void *);
 
 const char *
@@ -65,6 +68,7 @@ cs_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	s->next_chan = 1;
 	LIST_INIT(&s->chans);
 	LIST_INIT(&s->watches);
+	LIST_INIT(&s->held);
 	LIST_INIT(&s->lookups);
 	s->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	s->timer = evtimer_new(c->base, sess_timer_cb, s);
@@ -109,6 +113,84 @@ cs_sess_send(struct vsess *s, struct mwPutBuffer *p)
 	}
 	evbuffer_add(out, o.data, o.len);
 	mwOpaque_clear(&o);
+	if (s->is_gateway &&
+	    evbuffer_get_length(out) > s->c->set.max_output / 2)
+		sess_hold(s->c->reading, s);
+}
+
+/*
+ * Flow control toward a server application.  A client that stops reading
+ * is dropped at MaxOutput (cs_sess_send), but the gateway carries every
+ * external IM: when it falls behind (its partners are slower than our
+ * senders, bench/outbound.sh at 1.5 x capacity) dropping it would end
+ * every federated conversation, and VP silently loses the texts already
+ * on their way in a conversation that ends.  So past half of MaxOutput
+ * the session that is writing to it is not read until the gateway has
+ * taken all but a quarter: TCP holds the senders back, nothing is lost.
+ * A gateway never holds a gateway, and a client holds nobody (its
+ * partners must not be stalled by a peer that stops reading).
+ */
+static void
+sess_hold(struct vsess *r, struct vsess *dest)
+{
+	size_t low = dest->c->set.max_output / 4;
+
+	if (r == NULL || r == dest || r->is_gateway || r->held_by != NULL ||
+	    r->state == VS_DEAD || r->state == VS_CLOSING)
+		return;
+	if (LIST_EMPTY(&dest->held)) {
+		log_debug("%s: %s: behind by %zu bytes: holding its senders",
+		    dest->addr, cs_sess_user(dest), evbuffer_get_length(
+		    bufferevent_get_output(dest->bev)));
+		bufferevent_setwatermark(dest->bev, EV_WRITE, low, 0);
+		bufferevent_setcb(dest->bev, sess_read_cb, sess_write_cb,
+		    sess_event_cb, dest);
+	}
+	r->held_by = dest;
+	LIST_INSERT_HEAD(&dest->held, r, held_entry);
+	bufferevent_disable(r->bev, EV_READ);
+}
+
+/* dest drained (or died): read its held senders again, from the frames
+ * they had buffered. */
+static void
+sess_release(struct vsess *dest)
+{
+	struct vsess *r;
+
+	while ((r = LIST_FIRST(&dest->held)) != NULL) {
+		LIST_REMOVE(r, held_entry);
+		r->held_by = NULL;
+		if (r->state == VS_DEAD)
+			continue;
+		bufferevent_enable(r->bev, EV_READ);
+		bufferevent_trigger(r->bev, EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	}
+	if (dest->state != VS_DEAD) {
+		bufferevent_setcb(dest->bev, sess_read_cb, NULL,
+		    sess_event_cb, dest);
+		bufferevent_setwatermark(dest->bev, EV_WRITE, 0, 0);
+	}
+}
+
+static void
+sess_write_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	sess_release(arg);
+}
+
+/* A session that goes leaves the flow control: it waits on nobody, and
+ * nobody waits on it. */
+static void
+sess_unhold(struct vsess *s)
+{
+	if (s->held_by != NULL) {
+		LIST_REMOVE(s, held_entry);
+		s->held_by = NULL;
+	}
+	sess_release(s);
 }
 
 /* Sends body (consumed) as the data of a CHANNEL_SEND of type on chan. */
@@ -134,6 +216,7 @@ cs_sess_kill(struct vsess *s, const char *why)
 		log_info("%s: %s: closed: %s", s->addr, cs_sess_user(s), why);
 	s->state = VS_DEAD;
 	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
+	sess_unhold(s);
 	LIST_INSERT_HEAD(&s->c->reap, s, reap_entry);
 	event_active(s->c->ev_reap, EV_TIMEOUT, 1);
 }
@@ -390,8 +473,9 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 
 	if (s->state == VS_ONLINE)
 		evtimer_add(s->timer, &tv);
+	s->c->reading = s;
 	while (s->state != VS_DEAD && s->state != VS_CLOSING &&
-	    (len = evbuffer_get_length(in)) > 0) {
+	    s->held_by == NULL && (len = evbuffer_get_length(in)) > 0) {
 		data = evbuffer_pullup(in, -1);
 		rc = vp_frame_get(data, len, s->c->set.max_frame, &body, &blen,
 		    &used);
@@ -424,6 +508,7 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 		if (s->state != VS_DEAD)
 			evbuffer_drain(in, used);
 	}
+	s->c->reading = NULL;
 }
 
 static void

@@ -12,6 +12,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "vp_gateway.h"
 #include "stgw_proto.h"
 
 /*
@@ -50,13 +51,19 @@ struct msg_in {
  * and the texts already on their way in it are dropped (VP has no error
  * per text; bench/outbound.sh lost hundreds per refusal): so IMs in open
  * conversations above what the connector and the partners carry are
- * queued, and refused only at MSG_OUT_MAX in flight (memory).  Once the
+ * queued; from MSG_OUT_HOLD in flight the community server's session is
+ * not read, which holds the senders back (vpg_hold), and IMs are refused
+ * only at MSG_OUT_MAX in flight (memory).  Once the
  * queue is a real delay, the oldest IM in flight having waited half of
  * SipTimeout (before timeouts fire on IMs then delivered all the same),
  * new conversations are refused instead (vpim_create): their sender gets
  * an error for each text, nothing is dropped.
  */
 #define MSG_OUT_MAX		100000
+/* The community server's session is not read from HOLD in flight until
+ * they are down to RESUME (vpg_hold): the senders wait, nothing is lost. */
+#define MSG_OUT_HOLD		20000
+#define MSG_OUT_RESUME		10000
 #define MSG_OUT_AGE_MIN		5000	/* the age rule from this many */
 
 /* Messages per second per domain, a fixed one-second window. */
@@ -100,6 +107,9 @@ out_free(struct gateway *gw, struct msg_out *o)
 	g_hash_table_remove(gw->msg->out_ids, GUINT_TO_POINTER(o->id));
 	free(o->body);
 	free(o);
+	if (gw->vpg != NULL && gw->vpg->held &&
+	    g_hash_table_size(gw->msg->out_ids) <= MSG_OUT_RESUME)
+		vpg_hold(gw->vpg, 0);
 }
 
 static void
@@ -351,6 +361,9 @@ message_out(struct gateway *gw, uint32_t chan, const char *from_id,
 		fatal("message body");
 	TAILQ_INSERT_TAIL(&gw->msg->out, o, entry);
 	g_hash_table_insert(gw->msg->out_ids, GUINT_TO_POINTER(o->id), o);
+	if (gw->vpg != NULL &&
+	    g_hash_table_size(gw->msg->out_ids) >= MSG_OUT_HOLD)
+		vpg_hold(gw->vpg, 1);
 	convertid_to_mail(gw, from_id, out_from_cb, (void *)(uintptr_t)o->id);
 }
 

@@ -201,6 +201,7 @@ vpg_drop(struct vp_gateway *v, const char *why)
 	evtimer_del(v->keepalive);
 	v->state = VG_DOWN;
 	v->ctl_chan = 0;
+	v->held = 0;
 	vpim_drop_all(v, 1);
 	v->backoff = v->backoff ? v->backoff * 2 : 1;
 	if (v->backoff > gw->set.backoff_max)
@@ -320,6 +321,31 @@ on_message(struct vp_gateway *v, struct mwMessage *m)
 	}
 }
 
+/*
+ * Flow control toward the community server: while the IMs in flight to the
+ * partners are at the mark (simple_message.c), the session is not read.
+ * The server then holds back the senders (stcommunity stops reading
+ * whoever writes to a server application that is behind) instead of the
+ * gateway refusing IMs, which would end conversations and lose the texts
+ * already on their way in them (VP has no error per text).
+ */
+void
+vpg_hold(struct vp_gateway *v, int hold)
+{
+	if (v->bev == NULL || v->held == hold)
+		return;
+	v->held = hold;
+	if (hold) {
+		log_debug("vp: %s in flight: the community server waits",
+		    "too many IMs");
+		bufferevent_disable(v->bev, EV_READ);
+		return;
+	}
+	bufferevent_enable(v->bev, EV_READ);
+	bufferevent_trigger(v->bev, EV_READ,
+	    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
 static void
 read_cb(struct bufferevent *bev, void *arg)
 {
@@ -330,7 +356,8 @@ read_cb(struct bufferevent *bev, void *arg)
 	struct mwMessage *m;
 	int rc;
 
-	while (v->bev != NULL && (len = evbuffer_get_length(in)) > 0) {
+	while (v->bev != NULL && !v->held &&
+	    (len = evbuffer_get_length(in)) > 0) {
 		rc = vp_frame_get(evbuffer_pullup(in, -1), len,
 		    VP_FRAME_MAX_DEFAULT, &body, &bodylen, &consumed);
 		if (rc == ENODATA) {

@@ -36,11 +36,13 @@ struct vp_gateway {
 	char		 last_error[128];
 	TAILQ_HEAD(, im_chan) chans;	/* vp_im.c */
 	GHashTable	*chan_ids;	/* channel id -> im_chan */
+	int		 held;		/* not read: IMs in flight at the mark */
 };
 
 /* vp_gateway.c */
 void	 vpg_send_put(struct vp_gateway *, struct mwPutBuffer *);
 const char *vpg_strip_ext(const char *id);
+void	 vpg_hold(struct vp_gateway *, int hold);
 
 /* vp_im.c: the session hands it every IM channel event */
 void	 vpim_create(struct vp_gateway *, struct mwMsgChannelCreate *);

@@ -9,13 +9,14 @@
  *
  * User mode: watch ID | unwatch ID | status HEX [TEXT] | block ID... |
  *   msg ID TEXT | nbmsg ID TEXT (offering NOTESBUDDY) | typing ID |
- *   store KEY TEXT | load KEY | resolve NAME | stall | quit.
+ *   store KEY TEXT | load KEY | resolve NAME | stall | unstall | quit.
  *   Events: loggedin ID, presence ID HEX [TEXT], im ID TEXT,
  *   typing ID, error ID 0xREASON, refused 0xREASON, closed, saved 0xRESULT,
  *   loaded 0xRESULT [TEXT], resolved 0xCODE [ID|NAME].  "stall" stops
  *   reading from the server (a client that hangs).
  * Gateway mode: presence EXT HEX [TEXT] | watchint REQ EXT INT |
- *   unwatchint EXT INT | resolve REQ KIND QUERY | im EXT INT TEXT | quit.
+ *   unwatchint EXT INT | resolve REQ KIND QUERY | im EXT INT TEXT |
+ *   stall | unstall | quit.
  *   Events: ctrl open, watch_start EXT W, watch_stop EXT W,
  *   internal_status EXT INT HEX [TEXT], watch_internal_result REQ 0xCODE,
  *   im_result CHAN 0xCODE, resolve_result REQ 0xCODE ID|MAIL|NAME,
@@ -457,8 +458,10 @@ command(char *line)
 		vp_put_send(p, 3, VP_RESOLVE_LOOKUP, o.data, o.len);
 		mwOpaque_clear(&o);
 		flush_put(p);
-	} else if (!P.gw && !strcmp(cmd, "stall")) {
+	} else if (!strcmp(cmd, "stall")) {
 		P.stall = 1;
+	} else if (!strcmp(cmd, "unstall")) {
+		P.stall = 0;
 	} else if (P.gw && !strcmp(cmd, "presence") && (a = take_id(&line)) &&
 	    (b = take_id(&line))) {
 		m.type = STGW_MSG_PRESENCE;

@@ -170,6 +170,40 @@ t_expect "the stalled client is dropped" "$T/community.log" \
 cmd b "status 60 done"
 t_expect "the others still get updates" "$T/a.out" '^presence bob 60 done$' 15
 
+# A gateway that falls behind is not dropped like that client (it carries
+# every federated conversation, and VP loses the texts on their way in a
+# conversation that ends): past half of MaxOutput whoever writes to it is
+# held, not read, until it has caught up; then every text arrives.
+t_fifo g
+"$PROBE" -H "$CS_ADDR" -P "$CS_PORT" -g gw -b "$(t_addr 2)" <"$T/g.in" \
+	>"$T/g.out" 2>"$T/g.err" &
+T_PIDS+=("$!"); echo "$!" >"$T/g.pid"
+t_expect "the gateway logs in" "$T/g.out" '^ctrl open$'
+cmd b "msg @E carol@beta.example first"
+t_expect "the gateway gets bob's IM" "$T/g.out" \
+	'^im bob @E carol@beta\.example first$'
+cmd g "stall"
+sleep 0.2
+for i in $(seq 1 4000); do printf 'msg @E carol@beta.example %s %d\n' "$TEXT" "$i"; done >"$T/gflood.txt"
+# bob's probe blocks once the server stops reading it: feed it aside
+cs_feed b 60 <"$T/gflood.txt" &
+feeder=$!
+t_expect "the server holds the sender back" "$T/community.log" \
+	'gw: behind by [0-9]+ bytes: holding its senders' 20
+cmd g "unstall"
+t_wait_count "$T/g.out" '^im bob @E carol@beta\.example x+ [0-9]+$' 4000 40
+n=$(grep -c '^im bob @E carol@beta\.example x\+ [0-9]\+$' "$T/g.out")
+[ "$n" = 4000 ] && t_pass "all 4000 texts reach the gateway once it reads again" ||
+	t_fail "$n of 4000 texts reach the gateway"
+last=$(grep '^im bob @E carol@beta\.example x' "$T/g.out" | tail -1 | awk '{ print $NF }')
+[ "$last" = 4000 ] && t_pass "... in order" || t_fail "the last text is number $last"
+wait "$feeder"
+grep -q 'gw: closed' "$T/community.log" &&
+	t_fail "the gateway is dropped: $(grep 'gw: closed' "$T/community.log")" ||
+	t_pass "the gateway is not dropped"
+cmd b "status 20 after"
+t_expect "bob is read again" "$T/a.out" '^presence bob 20 after$' 15
+
 # SIGHUP reloads the users file: a new user can log in, a bad file is refused.
 cs_add_user erin "$(cs_password erin)"
 kill -HUP "$(t_pid community)"
