@@ -45,11 +45,15 @@ x=$(v outbound_tls_p50_at_1000)
 row "(2) p50 one-way latency at 1,000 msg/s (ms)" "$x" "" "" "" ""
 x=$(v outbound_tls_p99_at_1000)
 row "(2) p99 one-way latency at 1,000 msg/s (ms)" "$x" "" "" "<= 10" "$(met "$x" "<=" 10)"
-for tp in udp tcp tls; do
-	x=$(v connector_${tp}_relay_rate) k=$(v kamailio_stateful_${tp}_rate)
-	s=$(v kamailio_stateless_${tp}_rate) r=$(ratio "$x" "$k")
+for run in udp: tcp: udp:_lean tcp:_lean tls:; do
+	tp=${run%%:*} k=${run#*:}
+	x=$(v connector_${tp}_relay_rate$k) k2=$(v kamailio_stateful_${tp}_rate$k)
+	s=$(v kamailio_stateless_${tp}_rate$k) r=$(ratio "$x" "$k2")
+	[ -n "$x" ] || continue
 	T=$(echo "$tp" | tr a-z A-Z)
-	row "(3) connector alone, $T relay (msg/s)" "$x" "$k stateful / $s stateless" \
+	gen="SIPp"; [ -n "$k" ] || [ "$tp" = tls ] && gen="bench/sip_load"
+	[ "$tp" = tls ] || [ -n "$k" ] || gen="SIPp (ceiling, SIPp to SIPp: $(v sipp_alone_${tp}_rate))"
+	row "(3) connector alone, $T relay, load from $gen (msg/s)" "$x" "$k2 stateful / $s stateless" \
 		"$r / $(ratio "$x" "$s")" ">= 1.5 x stateful" "$(met "$r" ">=" 1.5)"
 done
 for n in 10000 100000; do
