@@ -138,6 +138,9 @@ if [ $narrow = 1 ] && [ "$bad" -gt 0 ]; then
 		'BEGIN { printf "%.1f", s ? 100 * e / s : 0 }')" \
 		"% (errors shown to senders)"
 	b_figure outbound_tls_overload_p50 "$s50" "ms"
+	# what neither reached beta nor came back to its sender as an error
+	b_figure outbound_tls_overload_lost "$((sent - served - late - errs > 0 ?
+		sent - served - late - errs : 0))" "IMs of $sent (no delivery, no error)"
 fi
 b_log "RSS connector $(b_rss_kib "$(b_pid conn)") KiB, gateway $(b_rss_kib "$(b_pid gateway)") KiB, community $(b_rss_kib "$(b_pid community)") KiB"
 

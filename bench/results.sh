@@ -41,6 +41,10 @@ row "(1) p99 latency at 1,000 msg/s (ms)" "$x" "$k" "" "<= 10" "$(met "$x" "<=" 
 x=$(v outbound_tls_sustained_rate) k=$(v kamailio_tls_t_relay_rate) r=$(ratio "$x" "$k")
 row "(2) outbound IM from Sametime clients over TLS (msg/s delivered in time, highest step tried: $(v outbound_tls_top_step))" \
 	"$x" "$k (t_relay TLS)" "$r" ">= 1.0" "$(met "$r" ">=" 1.0)"
+x=$(v outbound_tls_overload_offered)
+[ -n "$x" ] && row "(2) above capacity: $x msg/s offered for $(u outbound_tls_overload_offered | sed 's/.*, //; s/)//'): delivered per s / errors shown / lost silently" \
+	"$(v outbound_tls_overload_delivered) / $(v outbound_tls_overload_errors) % / $(v outbound_tls_overload_lost)" "" "" "no silent loss" \
+	"$(met "$(v outbound_tls_overload_lost)" "<=" 0)"
 x=$(v outbound_tls_p50_at_1000)
 row "(2) p50 one-way latency at 1,000 msg/s (ms)" "$x" "" "" "" ""
 x=$(v outbound_tls_p99_at_1000)
