@@ -87,10 +87,14 @@ for n in 1000 10000; do
 	tgt="" res=""
 	[ $n = 10000 ] && tgt="<= 64" res=$(met "$x" "<=" 64)
 	k=$(v kamailio_tls_shm_per_conn_at_$n)
+	kh=$(v kamailio_tls_held_of_$n)
+	# a Kamailio that did not hold them all has no per-connection figure
+	[ -n "$kh" ] && [ "$kh" != "$n" ] && k="n/a (held $kh of $n)"
 	row "(5) connector memory per TLS connection at $n (KiB; Kamailio: its shared memory)" "$x" "$k" \
 		"$(ratio "$x" "$k")" "$tgt" "$res"
 done
 x=$(v connector_tls_handshake_rate) k=$(v kamailio_tls_handshake_rate)
+[ "$k" = 0.0 ] && k="0 (none completed)"
 row "(5) new TLS handshakes (per s)" "$x" "$k" "$(ratio "$x" "$k")" "" ""
 x=$(v parse_connector_rate) k=$(v parse_bare_osip_rate) c=$(v parse_connector_added_cost)
 row "(6) first-stage parse (msg/s; Kamailio column: bare osip_message_parse)" "$x" "$k (libosip2)" \
