@@ -144,6 +144,7 @@ int	 conn_apply_config(struct connector *, struct nsfconf *, char *dir);
 void	 sip_parse_init(void);
 struct sipmsg *sipmsg_new(const char *raw, size_t len);
 void	 sipmsg_free(struct sipmsg *);
+void	 sipmsg_grow(struct sipmsg *, size_t len);
 /* First-stage checks of an inbound message; fills *v. */
 void	 sip_parse_inbound(struct connector *, struct sipmsg *,
 	    struct sip_verdict *);

@@ -61,6 +61,22 @@ sipmsg_set_raw(struct sipmsg *m, char *raw, size_t len)
 	m->len = len;
 }
 
+/* Room for len bytes and a NUL in m->raw, what it holds kept; len is more
+ * than it holds.  Bytes inside m's own allocation cannot grow: they move. */
+void
+sipmsg_grow(struct sipmsg *m, size_t len)
+{
+	char *p;
+
+	if (m->raw == (char *)(m + 1)) {
+		if ((p = malloc(len + 1)) == NULL)
+			fatal("malloc");
+		memcpy(p, m->raw, m->len + 1);
+	} else if ((p = realloc(m->raw, len + 1)) == NULL)
+		fatal("realloc");
+	m->raw = p;
+}
+
 void
 sipmsg_free(struct sipmsg *m)
 {

@@ -7,7 +7,6 @@
 #include <strings.h>
 
 #include "connector.h"
-#include "log.h"
 
 /*
  * Re-printing a message with osip_message_to_str and parsing the result
@@ -135,19 +134,9 @@ splice(struct sipmsg *m, size_t off, size_t dlen, const char *ins,
     size_t ilen)
 {
 	size_t nlen = m->len - dlen + ilen;
-	char *p;
 
-	if (ilen > dlen) {
-		/* sipmsg_new() keeps the bytes in the same allocation as m
-		 * (right after it): those cannot grow, so they move */
-		if (m->raw == (char *)(m + 1)) {
-			if ((p = malloc(nlen + 1)) == NULL)
-				fatal("malloc");
-			memcpy(p, m->raw, m->len);
-		} else if ((p = realloc(m->raw, nlen + 1)) == NULL)
-			fatal("realloc");
-		m->raw = p;
-	}
+	if (ilen > dlen)
+		sipmsg_grow(m, nlen);
 	memmove(m->raw + off + ilen, m->raw + off + dlen,
 	    m->len - off - dlen);
 	memcpy(m->raw + off, ins, ilen);

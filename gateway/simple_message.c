@@ -12,8 +12,8 @@
 
 #include "gateway.h"
 #include "log.h"
-#include "vp_gateway.h"
 #include "stgw_proto.h"
+#include "vp_gateway.h"
 
 /*
  * Nothing acknowledged is lost: an incoming MESSAGE gets its 200 only when

@@ -336,8 +336,8 @@ vpg_hold(struct vp_gateway *v, int hold)
 		return;
 	v->held = hold;
 	if (hold) {
-		log_debug("vp: %s in flight: the community server waits",
-		    "too many IMs");
+		log_debug("vp: too many IMs in flight: the community server "
+		    "waits");
 		bufferevent_disable(v->bev, EV_READ);
 		return;
 	}
